@@ -1,0 +1,180 @@
+"""The AWS emulator behind the state that is not time-dependent (DynamoDB, S3, SES...).
+
+Two backends:
+* in-process moto (default): ``mock_aws`` intercepts botocore requests to AWS
+  host names inside this process; nothing leaves the machine.
+* an endpoint URL: ``moto_server`` or LocalStack on a loopback address. Any
+  other address is refused before a request is built.
+
+Each simulation has its own account id and every request it lets through
+carries it (the ``x-moto-account-id`` header that moto and moto server honour),
+so two simulations in one process never see each other's tables. Resources
+are (re)created at start, so a run never sees a previous run's state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import boto3
+from botocore.config import Config
+
+from sim.errors import ConfigError, SafetyError
+from sim.runtime.scope import FAKE_CREDENTIALS
+from sim.stack.spec import Stack
+
+ACCOUNT_HEADER = "x-moto-account-id"
+
+
+def account_for(name: str) -> str:
+    """A stable 12-digit account id for a simulation name."""
+    return str(int(hashlib.sha256(name.encode()).hexdigest(), 16) % 10**12).zfill(12)
+
+
+def check_loopback(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SafetyError(f"endpoint {url!r} is not an http(s) URL; use e.g. http://127.0.0.1:4566")
+    host = parts.hostname
+    if host != "localhost":
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            ip = None
+        if ip is None or not ip.is_loopback:
+            raise SafetyError(f"endpoint {url!r} is not a loopback address; shadowsim only talks to emulators "
+                              f"on this machine (127.0.0.0/8, ::1 or localhost)")
+    return url.rstrip("/")
+
+
+class Emulator:
+    def __init__(self, endpoint_url: str | None, account_id: str, region: str) -> None:
+        self.endpoint_url = check_loopback(endpoint_url) if endpoint_url else None
+        self.account_id = account_id
+        self.region = region
+        self._mock = None
+
+    @property
+    def mode(self) -> str:
+        return "endpoint" if self.endpoint_url else "inprocess"
+
+    # -- lifecycle ---------------------------------------------------------------
+    def start(self) -> None:
+        if self.endpoint_url is None and self._mock is None:
+            from moto import mock_aws
+
+            self._mock = mock_aws(config={"lambda": {"use_docker": False},
+                                          "core": {"reset_boto3_session": False}})
+            self._mock.start(reset=False)
+
+    def stop(self) -> None:
+        if self._mock is not None:
+            self._mock.stop(remove_data=False)
+            self._mock = None
+
+    def handler_env(self) -> dict[str, str]:
+        return {"AWS_ENDPOINT_URL": self.endpoint_url} if self.endpoint_url else {}
+
+    # -- requests ----------------------------------------------------------------
+    def prepare(self, service: str, request: dict[str, Any]) -> None:
+        """Check and adjust a request a handler is about to send to the emulator."""
+        request.setdefault("headers", {})[ACCOUNT_HEADER] = self.account_id
+        url = request.get("url", "")
+        if self.endpoint_url is None:
+            from moto.core.models import botocore_stubber
+
+            if not botocore_stubber.enabled:
+                raise SafetyError("the in-process AWS emulator is not active; run the simulation inside "
+                                  "`with Simulation(...)` (or call start()) so no request can reach AWS")
+            if not (urlsplit(url).hostname or "").endswith("amazonaws.com"):
+                request["url"] = self._to_aws(service, url)
+        else:
+            request["url"] = self._to_endpoint(url)
+
+    def _to_endpoint(self, url: str) -> str:
+        parts = urlsplit(url)
+        base = urlsplit(self.endpoint_url)
+        if parts.netloc == base.netloc:
+            return url
+        path = parts.path
+        host = parts.hostname or ""
+        if ".s3." in host or host.endswith(".s3.amazonaws.com"):  # virtual-hosted S3 -> path style
+            path = "/" + host.split(".s3", 1)[0] + path
+        return urlunsplit((base.scheme, base.netloc, path, parts.query, ""))
+
+    def _to_aws(self, service: str, url: str) -> str:
+        parts = urlsplit(url)
+        prefix = {"ses": "email", "sesv2": "email"}.get(service, service)
+        host = "s3.amazonaws.com" if service == "s3" else f"{prefix}.{self.region}.amazonaws.com"
+        return urlunsplit(("https", host, parts.path, parts.query, ""))
+
+    # -- the simulator's own client (setup, TTL sweeps) --------------------------
+    def client(self, service: str):
+        kwargs = dict(region_name=self.region, aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                      aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                      config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+        if self.endpoint_url:
+            kwargs["endpoint_url"] = self.endpoint_url
+        client = boto3.session.Session().client(service, **kwargs)
+        account = self.account_id
+
+        def add_account(params, **_kw):
+            params.setdefault("headers", {})[ACCOUNT_HEADER] = account
+
+        client.meta.events.register_first("before-call", add_account)
+        return client
+
+    def setup(self, stack: Stack) -> None:
+        """Create the stack's tables, buckets and identities afresh in this account."""
+        try:
+            self._setup_tables(stack)
+            self._setup_buckets(stack)
+            if stack.ses_identities:
+                ses = self.client("ses")
+                for ident in stack.ses_identities:
+                    ses.verify_email_identity(EmailAddress=ident)
+        except Exception as exc:  # botocore errors, connection refused...
+            where = self.endpoint_url or "the in-process emulator"
+            raise ConfigError(f"could not create the stack's resources in {where}: {exc}") from None
+
+    def _setup_tables(self, stack: Stack) -> None:
+        ddb = self.client("dynamodb")
+        existing = set(ddb.list_tables().get("TableNames", []))
+        for table in stack.tables:
+            if table.name in existing:
+                ddb.delete_table(TableName=table.name)
+            keys = [{"AttributeName": table.hash_key.name, "KeyType": "HASH"}]
+            attrs = {table.hash_key.name: table.hash_key.type}
+            if table.range_key:
+                keys.append({"AttributeName": table.range_key.name, "KeyType": "RANGE"})
+                attrs[table.range_key.name] = table.range_key.type
+            gsis = []
+            for gsi in table.global_secondary_indexes:
+                gsi_keys = [{"AttributeName": gsi["hash_key"], "KeyType": "HASH"}]
+                attrs.setdefault(gsi["hash_key"], "S")
+                if gsi.get("range_key"):
+                    gsi_keys.append({"AttributeName": gsi["range_key"], "KeyType": "RANGE"})
+                    attrs.setdefault(gsi["range_key"], "S")
+                gsis.append({"IndexName": gsi["name"], "KeySchema": gsi_keys, "Projection": {"ProjectionType": "ALL"}})
+            kwargs = dict(TableName=table.name, KeySchema=keys, BillingMode="PAY_PER_REQUEST",
+                          AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in attrs.items()])
+            if gsis:
+                kwargs["GlobalSecondaryIndexes"] = gsis
+            ddb.create_table(**kwargs)
+            if table.ttl_attribute:
+                ddb.update_time_to_live(TableName=table.name, TimeToLiveSpecification={
+                    "Enabled": True, "AttributeName": table.ttl_attribute})
+
+    def _setup_buckets(self, stack: Stack) -> None:
+        s3 = self.client("s3")
+        existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+        for bucket in stack.buckets:
+            if bucket.name in existing:
+                for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket.name):
+                    for obj in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                        s3.delete_object(Bucket=bucket.name, Key=obj["Key"], VersionId=obj["VersionId"])
+                s3.delete_bucket(Bucket=bucket.name)
+            s3.create_bucket(Bucket=bucket.name)

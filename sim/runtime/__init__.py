@@ -1,0 +1,1 @@
+"""How handler code runs on the virtual clock: greenlets, botocore hooks, time pinning."""

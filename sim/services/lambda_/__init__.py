@@ -1,0 +1,3 @@
+from sim.services.lambda_.model import InvokeResult, LambdaService
+
+__all__ = ["InvokeResult", "LambdaService"]
