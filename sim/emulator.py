@@ -103,6 +103,10 @@ class Emulator:
         host = parts.hostname or ""
         if ".s3." in host or host.endswith(".s3.amazonaws.com"):  # virtual-hosted S3 -> path style
             path = "/" + host.split(".s3", 1)[0] + path
+        elif base.hostname and host.endswith("." + base.hostname):
+            # virtual-hosted S3 on the endpoint itself (a client with addressing_style="virtual" and
+            # endpoint http://localhost:PORT sends to bucket.localhost): keep the bucket, as path style
+            path = "/" + host[: -len(base.hostname) - 1] + path
         return urlunsplit((base.scheme, base.netloc, path, parts.query, ""))
 
     def _to_aws(self, service: str, url: str) -> str:

@@ -53,12 +53,16 @@ class AwsError(Exception):
     def __str__(self) -> str:
         return f"{self.code}: {self.message}" if self.message else self.code
 
+    #: For services that moved from the Query to the JSON protocol (SQS), the
+    #: modelled exception's shape name; botocore maps it to the exception class.
+    shape: str | None = None
+
     def to_error_shape(self) -> dict:
         """The parsed error response botocore builds a ClientError from."""
-        return {
-            "Error": {"Code": self.code, "Message": self.message},
-            "ResponseMetadata": {"HTTPStatusCode": self.status},
-        }
+        error = {"Code": self.code, "Message": self.message}
+        if self.shape:
+            error["QueryErrorCode"] = self.shape
+        return {"Error": error, "ResponseMetadata": {"HTTPStatusCode": self.status}}
 
 
 def aws_error(code: str, message: str = "", status: int = 400) -> AwsError:

@@ -286,8 +286,11 @@ class _FunctionPort:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
 
-    def throttle_reason(self, function: str) -> str | None:
-        return self.sim.lambda_.throttle_reason(self.sim.lambda_.spec(function))
+    def try_acquire(self, function: str) -> str | None:
+        return self.sim.lambda_.try_acquire(self.sim.lambda_.spec(function))
+
+    def release(self, function: str) -> None:
+        self.sim.lambda_.release(self.sim.lambda_.spec(function))
 
     def capacity_freed(self, function: str):
         return self.sim.lambda_.capacity_event(function)

@@ -94,125 +94,100 @@ def validate_pattern(pattern: dict | str, max_length: int = DEFAULT_MAX_PATTERN_
     return pattern
 
 
+def _require(ok: Any, reason: str) -> None:
+    if not ok:
+        raise _bad(reason)
+
+
 def _check_object(obj: dict, in_or: bool) -> None:
-    if not obj:
-        raise _bad("Empty objects are not allowed")  # so `{}` is not a valid rule
+    _require(obj, "Empty objects are not allowed")  # so `{}` is not a valid rule
     for key, value in obj.items():
         if key == OR_KEY:
             _check_or(value)
             continue
-        if in_or and key in RESERVED_IN_OR:
-            raise _bad(f"{key} is Ruler reserved fieldName which cannot be used inside $or.")
+        _require(not (in_or and key in RESERVED_IN_OR),
+                 f"{key} is Ruler reserved fieldName which cannot be used inside $or.")
+        _require(isinstance(value, (dict, list)), f'"{key}" must be an object or an array')
         if isinstance(value, dict):
             _check_object(value, in_or)
-        elif isinstance(value, list):
-            _check_values(value)
-        else:
-            raise _bad(f'"{key}" must be an object or an array')
+            continue
+        _require(value, "Empty arrays are not allowed")
+        for v in value:
+            _require(not isinstance(v, list), "Match value must be String, number, true, false, or null")
+            if isinstance(v, dict):
+                _check_expression(v)
 
 
 def _check_or(value: Any) -> None:
-    if not isinstance(value, list):
-        raise _bad("It must be an Array followed with $or.")
+    _require(isinstance(value, list), "It must be an Array followed with $or.")
     for branch in value:
-        if not isinstance(branch, dict):
-            raise _bad("Only JSON object is allowed in array of $or relationship.")
+        _require(isinstance(branch, dict), "Only JSON object is allowed in array of $or relationship.")
         _check_object(branch, in_or=True)
-    if len(value) < 2:
-        raise _bad("There must have at least 2 Objects in $or relationship.")
-
-
-def _check_values(values: list) -> None:
-    if not values:
-        raise _bad("Empty arrays are not allowed")
-    for v in values:
-        if isinstance(v, dict):
-            _check_expression(v)
-        elif isinstance(v, list):
-            raise _bad("Match value must be String, number, true, false, or null")
+    _require(len(value) >= 2, "There must have at least 2 Objects in $or relationship.")
 
 
 def _check_expression(expr: dict) -> None:
-    if not expr:
-        raise _bad("Match expression name not found")
+    _require(expr, "Match expression name not found")
     op, arg = next(iter(expr.items()))
-    checker = _CHECKERS.get(op)
-    if checker is None:
-        raise _bad(f"Unrecognized match type {op}")  # "exactly" too: AWS does not document it
-    checker(op, arg)
+    # "exactly" ([ruler]) is refused too: AWS does not document it.
+    _require(op in _CHECKERS, f"Unrecognized match type {op}")
+    _CHECKERS[op](op, arg)
     if len(expr) > 1:
-        many = op in ("numeric", "anything-but")
-        raise _bad("Too many elements in numeric expression" if many
+        raise _bad("Too many elements in numeric expression" if op in ("numeric", "anything-but")
                    else "Only one key allowed in match expression")
 
 
 def _check_string_op(op: str, arg: Any) -> None:
+    extra = False
     if op in ("prefix", "suffix") and isinstance(arg, dict):
-        _check_ignore_case_object(op, arg)
-        return
-    if not isinstance(arg, str):
-        raise _bad(f"{op} match pattern must be a string")
+        # {"prefix": {"equals-ignore-case": "x"}} and the suffix form [operators]
+        _require(arg, f"{op.capitalize()} expression name not found")
+        extra, (op_inner, arg) = len(arg) > 1, next(iter(arg.items()))
+        _require(op_inner == "equals-ignore-case", f"Unsupported {op} pattern: {op_inner}")
+        op = op_inner
+    _require(isinstance(arg, str), f"{op} match pattern must be a string")
+    _require(not extra, "Only one key allowed in match expression")
     if op == "wildcard":
         _parse_wildcard(arg)
 
 
-def _check_ignore_case_object(op: str, arg: dict) -> None:
-    """{"prefix": {"equals-ignore-case": "x"}} and the suffix form [operators]."""
-    if not arg:
-        raise _bad(f"{op.capitalize()} expression name not found")
-    inner, value = next(iter(arg.items()))
-    if inner != "equals-ignore-case":
-        raise _bad(f"Unsupported {op} pattern: {inner}")
-    if not isinstance(value, str):
-        raise _bad("equals-ignore-case match pattern must be a string")
-    if len(arg) > 1:
-        raise _bad("Only one key allowed in match expression")
-
-
 def _check_exists(op: str, arg: Any) -> None:
-    if not isinstance(arg, bool):
-        raise _bad("exists match pattern must be either true or false.")
+    _require(isinstance(arg, bool), "exists match pattern must be either true or false.")
 
 
 def _check_cidr(op: str, arg: Any) -> None:
-    if not isinstance(arg, str):
-        raise _bad("prefix match pattern must be a string")  # [ruler]'s wording, sic
+    _require(isinstance(arg, str), "prefix match pattern must be a string")  # [ruler]'s, sic
     _parse_cidr(arg)
 
 
 def _check_anything_but(op: str, arg: Any) -> None:
     if isinstance(arg, dict):
         return _check_anything_but_op(arg)
-    if isinstance(arg, str) or _is_number(arg):
-        return _check_number_limits(arg)
-    if not isinstance(arg, list):
-        raise _bad("Value of anything-but must be an array or single string/number value.")
-    if any(not isinstance(v, str) and not _is_number(v) for v in arg):
-        raise _bad("Inside anything but list, start|null|boolean is not supported.")
-    if len({isinstance(v, str) for v in arg}) != 1:  # also refuses an empty list
-        raise _bad("Inside anything but list, either all values are number or string, "
-                   "mixed type is not supported")
-    for v in arg:
+    values = arg if isinstance(arg, list) else [arg]
+    _require(isinstance(arg, (list, str)) or _is_number(arg),
+             "Value of anything-but must be an array or single string/number value.")
+    _require(all(isinstance(v, str) or _is_number(v) for v in values),
+             "Inside anything but list, start|null|boolean is not supported.")
+    _require(len({isinstance(v, str) for v in values}) == 1,  # also refuses an empty list
+             "Inside anything but list, either all values are number or string, "
+             "mixed type is not supported")
+    for v in values:
         _check_number_limits(v)
 
 
 def _check_anything_but_op(arg: dict) -> None:
-    if not arg:
-        raise _bad("Anything-But expression name not found")
+    _require(arg, "Anything-But expression name not found")
     inner, value = next(iter(arg.items()))
-    if inner not in STRING_OPS:
-        raise _bad(f"Unsupported anything-but pattern: {inner}")
-    if not isinstance(value, (list, str)) and not _is_number(value):
-        raise _bad("Value of anything-but must be an array or single string/number value.")
+    _require(inner in STRING_OPS, f"Unsupported anything-but pattern: {inner}")
+    _require(isinstance(value, (list, str)) or _is_number(value),
+             "Value of anything-but must be an array or single string/number value.")
     for v in value if isinstance(value, list) else [value]:
-        if not isinstance(v, str):
-            raise _bad(_ANYTHING_BUT_TYPE_ERRORS.get(inner, "prefix/suffix match pattern must be a string"))
-        if inner in ("prefix", "suffix") and not v:
-            raise _bad("Null prefix/suffix not allowed")
+        _require(isinstance(v, str), _ANYTHING_BUT_TYPE_ERRORS.get(
+            inner, "prefix/suffix match pattern must be a string"))
+        _require(v or inner not in ("prefix", "suffix"), "Null prefix/suffix not allowed")
         if inner == "wildcard":
             _parse_wildcard(v)
-    if len(arg) > 1:
-        raise _bad("Too many elements in numeric expression")  # [ruler]'s wording, sic
+    _require(len(arg) == 1, "Too many elements in numeric expression")  # [ruler]'s, sic
 
 
 _ANYTHING_BUT_TYPE_ERRORS = {
@@ -224,28 +199,20 @@ _ANYTHING_BUT_TYPE_ERRORS = {
 
 def _check_numeric(op: str, arg: Any) -> None:
     """[operators] numeric: one comparison, or a ">"/">=" bottom with a "<"/"<=" top."""
-    if not isinstance(arg, list):
-        raise _bad("Value of numeric must be an array.")
-    if not arg or not isinstance(arg[0], str):
-        raise _bad(f"Invalid member in numeric match: {_text(arg[0]) if arg else ']'}")
-    first = arg[0]
-    if first not in NUMERIC_OPS:
-        raise _bad(f"Unrecognized numeric range operator: {first}")
+    _require(isinstance(arg, list), "Value of numeric must be an array.")
+    first = arg[0] if arg else "]"
+    _require(arg and isinstance(first, str), f"Invalid member in numeric match: {_text(first)}")
+    _require(first in NUMERIC_OPS, f"Unrecognized numeric range operator: {first}")
     bottom = _numeric_operand(first, arg[1:2])
     if len(arg) == 2:
         return
-    if first not in (">", ">="):
-        raise _bad("Too many elements in numeric expression")
+    _require(first in (">", ">="), "Too many elements in numeric expression")
     second = arg[2]
-    if not isinstance(second, str):
-        raise _bad(f"Bad value in numeric range: {_text(second)}")
-    if second not in ("<", "<="):
-        raise _bad(f"Bad numeric range operator: {second}")
+    _require(isinstance(second, str), f"Bad value in numeric range: {_text(second)}")
+    _require(second in ("<", "<="), f"Bad numeric range operator: {second}")
     top = _numeric_operand(second, arg[3:4])
-    if len(arg) > 4:
-        raise _bad("Too many terms in numeric range expression")
-    if not bottom < top:
-        raise _bad("Bottom must be less than top")
+    _require(len(arg) == 4, "Too many terms in numeric range expression")
+    _require(bottom < top, "Bottom must be less than top")
 
 
 def _text(v: Any) -> str:
@@ -253,8 +220,7 @@ def _text(v: Any) -> str:
 
 
 def _numeric_operand(op: str, rest: list) -> Decimal:
-    if not rest or not _is_number(rest[0]):
-        raise _bad(f"Value of {'equals' if op == '=' else op} must be numeric")
+    _require(rest and _is_number(rest[0]), f"Value of {'equals' if op == '=' else op} must be numeric")
     return _check_number_limits(rest[0])
 
 
@@ -262,10 +228,9 @@ def _check_number_limits(v: Any) -> Decimal:
     if not _is_number(v):
         return Decimal(0)
     d = Decimal(repr(v))
-    if abs(d) > NUMERIC_LIMIT:
-        raise _bad("Value must be between -1.0E9 and 1.0E9, inclusive")
-    if -d.normalize().as_tuple().exponent > NUMERIC_DECIMALS:
-        raise _bad("Only values upto 6 decimals are supported")
+    _require(abs(d) <= NUMERIC_LIMIT, "Value must be between -1.0E9 and 1.0E9, inclusive")
+    _require(-d.normalize().as_tuple().exponent <= NUMERIC_DECIMALS,
+             "Only values upto 6 decimals are supported")
     return d
 
 
@@ -279,23 +244,15 @@ _CHECKERS = {
 
 @lru_cache(maxsize=1024)
 def _parse_wildcard(text: str) -> re.Pattern:
-    """Compile a wildcard; positions in errors count UTF-8 bytes of the quoted value [ruler]."""
+    """Compile a wildcard: "*" is any run of characters, "\\*" and "\\\\" are literals.
+    Error positions count UTF-8 bytes of the quoted JSON value, as [ruler] does."""
     out, i = [], 0
     while i < len(text):
-        ch = text[i]
-        pos = len(text[:i].encode()) + 1
-        if ch == "*":
-            if text[i + 1:i + 2] == "*":
-                raise _bad(f"Consecutive wildcard characters at pos {pos}")
-            out.append(".*")
-        elif ch == "\\":
-            if text[i + 1:i + 2] not in ("*", "\\"):
-                raise _bad(f"Invalid escape character at pos {pos}")
-            i += 1
-            out.append(re.escape(text[i]))
-        else:
-            out.append(re.escape(ch))
-        i += 1
+        ch, nxt, pos = text[i], text[i + 1:i + 2], len(text[:i].encode()) + 1
+        _require(ch != "*" or nxt != "*", f"Consecutive wildcard characters at pos {pos}")
+        _require(ch != "\\" or nxt in ("*", "\\"), f"Invalid escape character at pos {pos}")
+        i += 1 + (ch == "\\")
+        out.append(".*" if ch == "*" else re.escape(nxt if ch == "\\" else ch))
     return re.compile("".join(out), re.DOTALL)
 
 
@@ -303,24 +260,18 @@ def _parse_wildcard(text: str) -> re.Pattern:
 def _parse_cidr(text: str) -> tuple[int, int, int]:
     """(version, low, high). Like [ruler], the range starts at the address as written."""
     parts = text.split("/")
-    if len(parts) != 2:
-        raise _bad("Malformed CIDR, one '/' required")
-    try:
-        bits = int(parts[1])
-    except ValueError:
-        raise _bad("Malformed CIDR, mask bits must be an integer") from None
-    if bits < 0:
-        raise _bad("Malformed CIDR, mask bits must not be negative")
+    _require(len(parts) == 2, "Malformed CIDR, one '/' required")
+    _require(re.fullmatch(r"[+-]?[0-9]+", parts[1]), "Malformed CIDR, mask bits must be an integer")
+    bits = int(parts[1])
+    _require(bits >= 0, "Malformed CIDR, mask bits must not be negative")
     try:
         ip = ipaddress.ip_address(parts[0])
     except ValueError:
         looks_like_ip = re.fullmatch(r"[0-9]+(\.[0-9]+){3}|[0-9a-fA-F:]*:[0-9a-fA-F:]*", parts[0])
         raise _bad(f"{'Invalid' if looks_like_ip else 'Nonstandard'} IP address: {parts[0]}") from None
-    width = ip.max_prefixlen
-    if bits >= width:  # [ruler]: "IPv4 mask bits must be < 32" (and < 128 for IPv6)
-        raise _bad(f"IPv{ip.version} mask bits must be < {width}")
-    low = int(ip)
-    return ip.version, low, low | ((1 << (width - bits)) - 1)
+    width = ip.max_prefixlen  # [ruler]: "IPv4 mask bits must be < 32" (< 128 for IPv6)
+    _require(bits < width, f"IPv{ip.version} mask bits must be < {width}")
+    return ip.version, int(ip), int(ip) | ((1 << (width - bits)) - 1)
 
 
 # ----------------------------------------------------------------------------- match
@@ -344,7 +295,7 @@ def _expand(obj: dict, path: tuple, rules: list[dict]) -> list[dict]:
     """Flatten a pattern into sub-rules {leaf path: values}, one per "$or" branch choice."""
     for key, value in obj.items():
         if key == OR_KEY and _is_or(value):
-            rules = [r for branch in value for r in _expand(branch, path, [dict(x) for x in rules])]
+            rules = [r for branch in value for r in _expand(branch, path, rules)]
         elif isinstance(value, dict):
             rules = _expand(value, path + (key,), rules)
         else:
@@ -410,7 +361,8 @@ def _value_matches(cond: Any, value: Any) -> bool:
 
 
 def _equal(expected: Any, value: Any) -> bool:
-    """[syntax]: exact, case-sensitive; numbers compare by string representation."""
+    """[syntax]: exact and case-sensitive, numbers by their string representation;
+    [nulls]: null and "" are different values (so are true and 1)."""
     if _is_number(expected) or _is_number(value):
         return _is_number(expected) and _is_number(value) and repr(expected) == repr(value)
     return type(expected) is type(value) and expected == value

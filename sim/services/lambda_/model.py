@@ -114,6 +114,17 @@ class LambdaService:
             return "ConcurrentInvocationLimitExceeded"
         return None
 
+    def try_acquire(self, spec: FunctionSpec) -> str | None:
+        """Take one unit of concurrency now, or say why not (the throttle reason).
+
+        Taking it before the invocation process starts matters: several callers
+        at the same instant must not all see the same free unit.
+        """
+        reason = self.throttle_reason(spec)
+        if reason is None:
+            self._acquire(spec)
+        return reason
+
     def _acquire(self, spec: FunctionSpec) -> None:
         self.in_flight[spec.name] += 1
         if spec.reserved_concurrency is None:
@@ -125,6 +136,10 @@ class LambdaService:
             self.unreserved_in_flight -= 1
         freed, self._freed = self._freed, self.k.clock.event()
         freed.succeed()
+
+    def release(self, spec: FunctionSpec) -> None:
+        """Give back a unit taken with ``try_acquire`` that was not used."""
+        self._release(spec)
 
     def capacity_event(self, _function: str):
         """An event that fires the next time any invocation ends (concurrency is freed)."""
@@ -143,9 +158,8 @@ class LambdaService:
     # -- one invocation --------------------------------------------------------
     def run(self, spec: FunctionSpec, payload: bytes, request_id: str, attempt: int, mode: str,
             start_faults: list | None = None):
-        """SimProcess -> InvokeResult. The caller has checked concurrency."""
+        """SimProcess -> InvokeResult. The caller holds a unit of concurrency (``try_acquire``)."""
         k, clock = self.k, self.k.clock
-        self._acquire(spec)
         self.invocations += 1
         start = clock.now_s
         warm = self._take_instance(spec)
@@ -239,8 +253,7 @@ class LambdaService:
                            "RequestTooLargeException")
         request_id = k.uuid("lambda.request")
         faults = k.faults.check("invocation_start", k.clock.now_s, function=spec.name, attempt=0)
-        reason = "Rate Exceeded." if first(faults, "throttle") else None
-        reason = reason or self.throttle_reason(spec)
+        reason = "Rate Exceeded." if first(faults, "throttle") else self.try_acquire(spec)
         if reason is not None:
             k.trace.add(k.clock.now_s, "throttle", spec.name, mode="RequestResponse", reason=reason, caller=caller)
             err = TooManyRequestsException("Rate Exceeded.")
@@ -280,7 +293,7 @@ class LambdaService:
                 yield from self._finish_async(spec, payload, request_id, attempt, None, "EventAgeExceeded", copy)
                 return
             faults = k.faults.check("invocation_start", clock.now_s, function=spec.name, attempt=attempt)
-            reason = "fault" if first(faults, "throttle") else self.throttle_reason(spec)
+            reason = "fault" if first(faults, "throttle") else self.try_acquire(spec)
             if reason is not None:
                 k.trace.add(clock.now_s, "throttle", spec.name, mode="Event", request_id=request_id, reason=reason)
                 wait = min(backoff, cfg.maximum_event_age_s - age)

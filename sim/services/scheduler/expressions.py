@@ -209,9 +209,9 @@ def _parse_dow(text: str) -> tuple:
         if "," in text or "-" in text or not nth.isdigit() or not 1 <= int(nth) <= 5:
             raise _invalid(f"day-of-week {text!r} must be a single day#n with n from 1 to 5")
         return ("#", _number(day, DOW), int(nth))
-    if text.endswith("L"):
-        return ("L", _number(text[:-1], DOW))
     if "L" in text:  # no day name contains an L
+        if text.endswith("L") and not re.search(r"[,*-]", text):
+            return ("L", _number(text[:-1], DOW))
         raise _invalid(f"day-of-week {text!r}: L cannot be combined with other values")
     return ("set", frozenset(_values(text, DOW)))
 

@@ -31,7 +31,9 @@ from sim.stack.spec import EventSourceMappingSpec
 class FunctionPort(Protocol):
     """What a poller needs from Lambda (the simulation provides it)."""
 
-    def throttle_reason(self, function: str) -> str | None: ...
+    def try_acquire(self, function: str) -> str | None: ...
+
+    def release(self, function: str) -> None: ...
 
     def capacity_freed(self, function: str) -> Any: ...
 
@@ -58,11 +60,12 @@ class Poller:
             if not self.queue.has_receivable(clock.now_s):
                 yield self.queue.available
                 continue
-            if self.port.throttle_reason(self.spec.function) or self._at_max():
+            if self._at_max() or self.port.try_acquire(self.spec.function):
                 yield self.port.capacity_freed(self.spec.function) | self.queue.available
                 continue
             batch = self.sqs.receive(self.queue, self.spec.batch_size, consumer=f"esm:{self.spec.function}")
             if not batch:
+                self.port.release(self.spec.function)
                 continue
             self.active += 1
             self.batches += 1

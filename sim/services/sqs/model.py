@@ -11,6 +11,12 @@ from sim.services.sqs.queue import Message, Queue, QueueHooks
 from sim.stack.spec import QueueSpec
 
 NON_EXISTENT = "AWS.SimpleQueueService.NonExistentQueue"
+# legacy Query error code -> modelled exception shape (botocore's SQS JSON-protocol mapping)
+ERROR_SHAPES = {NON_EXISTENT: "QueueDoesNotExist", "ReceiptHandleIsInvalid": "ReceiptHandleIsInvalid",
+                "MessageNotInflight": "MessageNotInflight",
+                "AWS.SimpleQueueService.EmptyBatchRequest": "EmptyBatchRequest",
+                "AWS.SimpleQueueService.TooManyEntriesInBatchRequest": "TooManyEntriesInBatchRequest",
+                "InvalidParameterValue": "InvalidParameterValue", "MissingParameter": "MissingParameter"}
 MAX_BATCH = 10  # ReceiveMessage MaxNumberOfMessages and SendMessageBatch entries
 MAX_WAIT_S = 20  # long polling
 
@@ -148,9 +154,13 @@ class SqsService:
         handler = getattr(self, f"_api_{op}", None)
         if handler is None:
             raise AwsError(f"the simulator does not model sqs:{op}", "InvalidAction")
-        result = handler(params, caller)
-        if hasattr(result, "send"):  # a generator: long polling waits on the clock
-            result = yield from result
+        try:
+            result = handler(params, caller)
+            if hasattr(result, "send"):  # a generator: long polling waits on the clock
+                result = yield from result
+        except AwsError as exc:
+            exc.shape = ERROR_SHAPES.get(exc.code)
+            raise
         return result
 
     def _api_GetQueueUrl(self, p: dict, caller: str) -> dict:
