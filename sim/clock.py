@@ -68,6 +68,12 @@ class Clock:
     def _work_done(self, _event) -> None:
         self._pending_work -= 1
 
+    def cancel(self, timer: simpy.Timeout) -> None:
+        """Stop counting a work timer that is no longer awaited (it still fires, harmlessly)."""
+        if not timer.processed and self._work_done in timer.callbacks:
+            timer.callbacks.remove(self._work_done)
+            self._pending_work -= 1
+
     @property
     def quiescent(self) -> bool:
         """True when only daemon timers remain in the future."""

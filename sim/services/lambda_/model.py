@@ -181,7 +181,7 @@ class LambdaService:
                                self.sim.api.serve, clock.timeout)
         box: dict[str, Any] = {}
         body = clock.process(self._body(spec, driver, warm, start_faults, attempt, box))
-        finished = yield from race(clock.env, body, clock.timeout(limit))
+        finished = yield from race(clock, body, clock.timeout(limit))
         if finished:
             result = box["result"]
         elif kill is not None and kill.seconds < spec.timeout_s:
@@ -210,7 +210,7 @@ class LambdaService:
             delay = spec.duration.draw(rng) + (0.0 if warm else spec.cold_start.draw(k.streams.rng(f"lambda.cold.{spec.name}")))
             delay += sum(a.seconds for a in start_faults if a.kind == "latency")
             yield clock.timeout(delay)
-            if first(start_faults, "hang", "kill"):
+            if first(start_faults, "hang"):
                 yield clock.event()  # never fires: the deadline ends this invocation
             err = first(start_faults, "raise_error")
             if err is not None:

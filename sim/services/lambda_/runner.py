@@ -122,10 +122,11 @@ class HandlerDriver:
                 pass
 
 
-def race(env: simpy.Environment, body: simpy.Process, deadline: simpy.Event):
+def race(clock, body: simpy.Process, deadline: simpy.Timeout):
     """SimProcess: True if ``body`` finished before ``deadline``; else interrupts it."""
     done = yield body | deadline
     if body in done:
+        clock.cancel(deadline)  # an unreached deadline must not keep the run alive
         return True
     if body.is_alive:
         body.interrupt("deadline")

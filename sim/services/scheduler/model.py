@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sim.errors import AwsError, ResourceNotFoundException, ValidationException
 from sim.services.base import Kernel, Target
@@ -75,6 +75,9 @@ class SchedulerService:
     def _ticks(self, sched: Schedule):
         clock = self.k.clock
         last = clock.now()
+        if sched.expression.kind == "rate":
+            # without a StartDate a rate schedule "starts invoking the target immediately"
+            last -= timedelta(microseconds=1)
         while not sched.deleted:
             nxt = sched.expression.next_fire(last, start=sched.created if sched.expression.kind == "rate" else None)
             if nxt is None:

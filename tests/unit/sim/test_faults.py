@@ -1,0 +1,152 @@
+"""Fault injection: each point and action, with its effect asserted on the virtual clock."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import boto3
+import pytest
+
+from sim.faults import FaultPlan
+from sim.errors import ConfigError
+from sim.faults.plan import load_fault_plan
+from tests.unit.sim.conftest import fn, make_stack, starts
+
+
+def plan(*rules) -> FaultPlan:
+    return FaultPlan.model_validate({"name": "p", "rules": list(rules)})
+
+
+def rule(name, match, action) -> dict:
+    return {"name": name, "match": match, "action": action}
+
+
+def writes(event, context):
+    table = boto3.resource("dynamodb").Table("t")
+    table.put_item(Item={"pk": "first"})
+    time.sleep(1)
+    table.put_item(Item={"pk": "second"})
+    return {"ok": True}
+
+
+def stack():
+    return make_stack(functions=[fn("w", writes, timeout_s=900)], tables=[{"name": "t", "hash_key": {"name": "pk"}}])
+
+
+def keys(sim) -> set[str]:
+    return {i["pk"]["S"] for i in sim.client("dynamodb").scan(TableName="t")["Items"]}
+
+
+def invoke(sim, sync=True):
+    lam = sim.client("lambda")
+    if sync:
+        out = lam.invoke(FunctionName="w", Payload=b"{}")
+        return out.get("FunctionError"), json.loads(out["Payload"].read())
+    lam.invoke(FunctionName="w", InvocationType="Event", Payload=b"{}")
+    return None
+
+
+def test_hang_runs_until_the_900_second_timeout(simulate):
+    sim = simulate(stack(), faults=plan(rule("hang", {"point": "invocation_start", "function": "w"}, {"kind": "hang"})))
+    err, doc = invoke(sim)
+    assert err == "Unhandled" and doc["errorType"] == "Sandbox.Timedout"
+    end = sim.trace.where("invoke.end", "w")[0]
+    assert end["duration_s"] == pytest.approx(900.0)
+    assert keys(sim) == set()  # it hung before doing anything
+
+
+def test_kill_mid_execution_keeps_side_effects_made_so_far(simulate):
+    sim = simulate(stack(), faults=plan(rule("kill", {"point": "invocation_start", "function": "w"},
+                                             {"kind": "kill", "seconds": 0.5})))
+    err, doc = invoke(sim)
+    assert doc["errorType"] == "Runtime.ExitError" and "signal: killed" in doc["errorMessage"]
+    assert keys(sim) == {"first"}  # killed during the sleep between the two writes
+
+
+def test_crash_after_side_effects_loses_the_result_not_the_writes(simulate):
+    sim = simulate(stack(), faults=plan(rule("crash", {"point": "invocation_end", "function": "w"},
+                                              {"kind": "crash_after"})))
+    err, doc = invoke(sim)
+    assert err == "Unhandled" and doc["errorType"] == "Runtime.ExitError"
+    assert keys(sim) == {"first", "second"}
+
+
+def test_raise_error_at_start_and_async_retry_attempt_ranges(simulate):
+    # attempts 0 and 1 fail (Lambda.ServiceException-like), attempt 2 succeeds
+    sim = simulate(stack(), faults=plan(rule("fail-first-two", {"point": "invocation_start", "function": "w",
+                                                                 "attempt": "0-1"},
+                                             {"kind": "raise_error", "code": "ServiceException"})))
+    invoke(sim, sync=False)
+    result = sim.run()
+    assert len(starts(result, "w")) == 3
+    assert [r["status"] for r in result.trace.where("invoke.end", "w")] == ["failed", "failed", "succeeded"]
+    assert result.faults_fired == {"fail-first-two": 2}
+
+
+THROTTLE_PUTS = {"point": "api_call", "service": "dynamodb", "operation": "PutItem"}
+
+
+def test_api_call_error_reaches_the_handler_after_sdk_retries(simulate):
+    # DynamoDB throttling on every PutItem: botocore's default (standard mode, 3 attempts) retries, then raises
+    sim = simulate(stack(), faults=plan(rule("throttle", THROTTLE_PUTS, {"kind": "throttle"})))
+    err, doc = invoke(sim)
+    assert doc["errorType"] == "ThrottlingException"  # botocore's modelled class, as Lambda would report it
+    retries = sim.trace.where("sdk.retry", "lambda:w")
+    assert len(retries) == 2
+    assert retries[0]["delay_s"] < 1 and retries[1]["delay_s"] < 2  # rand * min(2**i, 20) for throttles
+
+
+def legacy_writer(event, context):
+    from botocore.config import Config
+
+    boto3.client("dynamodb", config=Config(retries={"mode": "legacy"})).put_item(TableName="t", Item={"pk": {"S": "x"}})
+
+
+def test_legacy_retry_mode_uses_dynamodbs_ten_attempts_and_50ms_base(simulate):
+    stack_ = make_stack(functions=[fn("w", legacy_writer, timeout_s=30)], tables=[{"name": "t", "hash_key": {"name": "pk"}}])
+    sim = simulate(stack_, faults=plan(rule("throttle", THROTTLE_PUTS, {"kind": "throttle"})))
+    invoke(sim)
+    retries = sim.trace.where("sdk.retry", "lambda:w")
+    assert len(retries) == 9
+    assert [r["delay_s"] for r in retries][:3] == [0.05, 0.1, 0.2]
+
+
+def test_api_call_nth_and_window(simulate):
+    sim = simulate(stack(), faults=plan(rule("second-put", {"point": "api_call", "service": "dynamodb",
+                                                             "operation": "PutItem", "nth": [2]},
+                                             {"kind": "raise_error", "code": "ConditionalCheckFailedException",
+                                              "message": "The conditional request failed"})))
+    err, doc = invoke(sim)
+    assert "ConditionalCheckFailedException" in doc["errorMessage"]
+    assert keys(sim) == {"first"}
+
+
+def test_api_latency_is_added_on_the_clock(simulate):
+    sim = simulate(stack(), faults=plan(rule("slow-ddb", {"point": "api_call", "service": "dynamodb"},
+                                             {"kind": "latency", "seconds": 30})))
+    invoke(sim)
+    assert sim.trace.where("invoke.end", "w")[0]["duration_s"] > 61
+
+
+def test_probability_is_seeded(simulate):
+    def fired(seed):
+        s = simulate(stack(), seed=seed, faults=plan(rule("coin", {"point": "api_call", "service": "dynamodb",
+                                                                   "probability": 0.5},
+                                                          {"kind": "latency", "seconds": 1})))
+        for _ in range(10):
+            invoke(s)
+        return s.injector.fired_counts()["coin"]
+
+    assert fired(1) == fired(1)
+    assert 0 < fired(1) < 20
+
+
+def test_plan_validation_names_the_problem(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nrules:\n  - name: r\n    match: {point: api_call}\n    action: {kind: hang}\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml.*'hang' cannot apply at 'api_call'"):
+        load_fault_plan(bad)
+    bad.write_text("rules:\n  - name: r\n    match: {point: invocation_start, attempt: '3-1'}\n    action: {kind: hang}\n")
+    with pytest.raises(ConfigError, match="bad attempt range '3-1'"):
+        load_fault_plan(bad)
