@@ -83,7 +83,7 @@ class LambdaService:
     def scope(self, spec: FunctionSpec):
         env = {**FAKE_CREDENTIALS, "AWS_REGION": self.k.region, "AWS_DEFAULT_REGION": self.k.region,
                "AWS_LAMBDA_FUNCTION_NAME": spec.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-               "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "TZ": ":UTC", **self.sim.emulator.handler_env(),
+               "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", **self.sim.emulator.handler_env(),
                **spec.environment}
         clock = self.k.clock
 

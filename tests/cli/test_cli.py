@@ -1,0 +1,49 @@
+"""The command line: quick-start demo, run, version, and clear errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from workflows.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+def test_version():
+    out = runner.invoke(app, ["version"])
+    assert out.exit_code == 0 and "shadowsim 0." in out.output
+
+
+def test_demo_prints_its_trace_summary(tmp_path):
+    out = runner.invoke(app, ["demo", "--out", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    assert "invoke.start" in out.output and "ledger" in out.output and "digest" in out.output
+    assert (tmp_path / "timeline.json").is_file() and (tmp_path / "trace.jsonl").is_file()
+
+
+def test_run_json_summary_is_one_object(tmp_path):
+    stack = ROOT / "workflows" / "examples" / "orders" / "stack.yaml"
+    out = runner.invoke(app, ["run", str(stack), "--invoke", "intake", "--json", "--out", str(tmp_path), "--seed", "2"])
+    assert out.exit_code == 0, out.output
+    summary = json.loads(out.output)
+    assert summary["counts"]["invoke.start"] == 7
+    assert summary["ledger"]["by_status"] == {"deleted": 3, "delivered": 7}
+
+
+def test_bad_stack_is_one_clear_message_and_exit_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nqueues:\n  - {name: 'bad name!'}\n")
+    out = runner.invoke(app, ["run", str(bad)])
+    assert out.exit_code == 2
+    assert "bad.yaml" in out.output and "invalid queue name" in out.output
+    assert "Traceback" not in out.output
+
+
+def test_non_loopback_endpoint_is_refused(tmp_path):
+    stack = ROOT / "workflows" / "examples" / "orders" / "stack.yaml"
+    out = runner.invoke(app, ["run", str(stack), "--endpoint-url", "https://sqs.us-east-1.amazonaws.com"])
+    assert out.exit_code == 2 and "not a loopback address" in out.output
