@@ -20,3 +20,4 @@ test: setup
 
 bench: setup
 	$(PY) benchmarks/kernel.py
+	$(PY) benchmarks/dsl.py

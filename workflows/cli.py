@@ -7,10 +7,14 @@ from pathlib import Path
 import typer
 
 from sim.cli import friendly, print_summary, register
+from workflows.dsl.cli import dsl_app
+from workflows.marketdata.cli import record_command
 
 app = typer.Typer(help="shadowsim: simulate serverless trading pipelines on AWS, on a virtual clock.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 register(app)
+app.command("record")(record_command)
+app.add_typer(dsl_app, name="dsl")
 
 EXAMPLE_STACK = Path(__file__).parent / "examples" / "orders" / "stack.yaml"
 

@@ -271,21 +271,25 @@ class LambdaService:
         request_id = k.uuid("lambda.request")
         k.ledger.open(k.clock.now_s, request_id, "lambda-async-event", origin)
         k.trace.add(k.clock.now_s, "async.accepted", spec.name, request_id=request_id, origin=origin)
-        copies = 1
+        copies, extra = 1, 0.0
         for action in k.faults.check("delivery", k.clock.now_s, channel="lambda-async", resource=spec.name):
             if action.kind == "drop":
                 k.ledger.close(k.clock.now_s, request_id, "dropped", "fault: delivery dropped")
                 return request_id
             if action.kind == "duplicate":
                 copies += 1
+            elif action.kind == "delay":
+                extra += action.seconds
+            elif action.kind == "reorder":
+                extra += k.streams.rng(f"lambda.reorder.{spec.name}").uniform(0.0, action.seconds)
         for copy in range(copies):
-            k.clock.process(self._async_lifecycle(spec, payload, request_id, copy))
+            k.clock.process(self._async_lifecycle(spec, payload, request_id, copy, extra))
         return request_id
 
-    def _async_lifecycle(self, spec: FunctionSpec, payload: bytes, request_id: str, copy: int):
+    def _async_lifecycle(self, spec: FunctionSpec, payload: bytes, request_id: str, copy: int, extra_s: float = 0.0):
         k, clock, cfg = self.k, self.k.clock, spec.async_config
         received = clock.now_s
-        yield clock.timeout(k.latency(f"lambda.async-queue.{spec.name}", 0.02))
+        yield clock.timeout(k.latency(f"lambda.async-queue.{spec.name}", 0.02) + extra_s)
         attempt, backoff = 0, 1.0
         while True:
             age = clock.now_s - received

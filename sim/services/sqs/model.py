@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sim.errors import AwsError
+from sim.errors import AwsError, SimError
 from sim.services.base import Kernel
 from sim.services.sqs.queue import Message, Queue, QueueHooks
 from sim.stack.spec import QueueSpec
@@ -55,13 +55,44 @@ class SqsService:
         k.ledger.open(now, msg.id, "sqs-message", origin)
         k.ledger.note(now, msg.id, "enqueued", q.name)
         k.trace.add(now, "sqs.sent", q.name, message_id=msg.id, group_id=group_id, origin=origin)
-        if delay > 0:
-            k.clock.timeout(delay).callbacks.append(lambda _e: q.signal())
+        copies = self._delivery_faults(q, msg)
+        if copies == 0:
+            return msg
+        for _ in range(copies - 1):  # at-least-once delivery: the same message id, stored twice
+            twin = Message(msg.id, body, dict(attributes or {}), now, msg.visible_at, group_id=group_id)
+            q.messages.append(twin)
+            self._arm(q, twin)
+        self._arm(q, msg)
+        return msg
+
+    def _arm(self, q: Queue, msg: Message) -> None:
+        clock = self.k.clock
+        if msg.visible_at > clock.now_s:
+            clock.timeout(msg.visible_at - clock.now_s).callbacks.append(lambda _e: q.signal())
         else:
             q.signal()
-        retention = k.clock.timeout(q.spec.retention_s, daemon=True)
+        retention = clock.timeout(q.spec.retention_s, daemon=True)
         retention.callbacks.append(lambda _e, m=msg: self._expire(q, m))
-        return msg
+
+    def _delivery_faults(self, q: Queue, msg: Message) -> int:
+        """Apply delivery faults to a new message; returns how many copies to store (0 = dropped)."""
+        k, now = self.k, self.k.clock.now_s
+        copies = 1
+        for action in k.faults.check("delivery", now, channel="sqs", resource=q.name):
+            if action.kind == "drop":
+                q.messages.remove(msg)
+                k.ledger.close(now, msg.id, "dropped", f"fault: message to {q.name} dropped")
+                return 0
+            if action.kind == "duplicate":
+                if q.fifo:
+                    raise SimError(f"fault plan: a duplicate delivery cannot be injected on FIFO queue {q.name} "
+                                   f"(FIFO queues deliver exactly once); target a standard queue or a rule")
+                copies += 1
+            elif action.kind in ("delay", "reorder"):
+                extra = action.seconds if action.kind == "delay" else \
+                    k.streams.rng(f"sqs.reorder.{q.name}").uniform(0.0, action.seconds)
+                msg.visible_at += extra
+        return copies
 
     def _validate_send(self, q: Queue, body: str, group_id: str | None, delay_s: int | None) -> None:
         size = len(body.encode())

@@ -150,3 +150,41 @@ def test_plan_validation_names_the_problem(tmp_path):
     bad.write_text("rules:\n  - name: r\n    match: {point: invocation_start, attempt: '3-1'}\n    action: {kind: hang}\n")
     with pytest.raises(ConfigError, match="bad attempt range '3-1'"):
         load_fault_plan(bad)
+
+
+def count_calls(event, context):
+    CALLED.append(event)
+
+
+CALLED: list = []
+
+
+def test_sqs_and_lambda_async_delivery_faults(simulate):
+    CALLED.clear()
+    stack_ = make_stack(functions=[fn("c", count_calls)], queues=[{"name": "std"}, {"name": "f.fifo"}],
+                        event_source_mappings=[{"queue": "std", "function": "c", "batch_size": 1}])
+    sim = simulate(stack_, faults=plan(
+        rule("dup-sqs", {"point": "delivery", "channel": "sqs", "resource": "std", "nth": [1]}, {"kind": "duplicate"}),
+        rule("drop-sqs", {"point": "delivery", "channel": "sqs", "resource": "std", "nth": [2]}, {"kind": "drop"}),
+        rule("late-async", {"point": "delivery", "channel": "lambda-async", "resource": "c"},
+             {"kind": "delay", "seconds": 60})))
+    sqs = sim.client("sqs")
+    sqs.send_message(QueueUrl="std", MessageBody="one")
+    sqs.send_message(QueueUrl="std", MessageBody="two")
+    sim.client("lambda").invoke(FunctionName="c", InvocationType="Event", Payload=b'{"async": true}')
+    result = sim.run()
+    bodies = [r["body"] for e in CALLED if "Records" in e for r in e["Records"]]
+    assert bodies == ["one", "one"]  # delivered twice; "two" never
+    async_start = [r["t"] for r in result.trace.where("invoke.start", "c", mode="Event")]
+    assert async_start[0] >= 60
+    assert [e.status for e in result.ledger.entries.values() if e.kind == "sqs-message"] == ["deleted", "dropped"]
+
+
+def test_duplicate_delivery_on_a_fifo_queue_is_refused_by_name(simulate):
+    from sim.errors import SimError
+
+    sim = simulate(make_stack(queues=[{"name": "f.fifo"}]), faults=plan(
+        rule("dup", {"point": "delivery", "channel": "sqs", "resource": "f.fifo"}, {"kind": "duplicate"})))
+    with pytest.raises(SimError, match="exactly once"):
+        sim.client("sqs").send_message(QueueUrl="f.fifo", MessageBody="x", MessageGroupId="g",
+                                       MessageDeduplicationId="d")
