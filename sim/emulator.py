@@ -19,11 +19,11 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import boto3
 from botocore.config import Config
 
 from sim.errors import ConfigError, SafetyError
 from sim.runtime.scope import FAKE_CREDENTIALS
+from sim.runtime.sessions import new_session
 from sim.stack.spec import Stack
 
 ACCOUNT_HEADER = "x-moto-account-id"
@@ -56,6 +56,8 @@ class Emulator:
         self.account_id = account_id
         self.region = region
         self._mock = None
+        self._session = None
+        self._clients: dict[str, object] = {}
 
     @property
     def mode(self) -> str:
@@ -117,12 +119,20 @@ class Emulator:
 
     # -- the simulator's own client (setup, TTL sweeps) --------------------------
     def client(self, service: str):
+        """The simulator's own client for ``service`` (cached), marked with this account."""
+        if service not in self._clients:
+            self._clients[service] = self._new_client(service)
+        return self._clients[service]
+
+    def _new_client(self, service: str):
+        if self._session is None:
+            self._session = new_session()
         kwargs = dict(region_name=self.region, aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
                       aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
                       config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
-        client = boto3.session.Session().client(service, **kwargs)
+        client = self._session.client(service, **kwargs)
         account = self.account_id
 
         def add_account(params, **_kw):
@@ -145,6 +155,8 @@ class Emulator:
             raise ConfigError(f"could not create the stack's resources in {where}: {exc}") from None
 
     def _setup_tables(self, stack: Stack) -> None:
+        if not stack.tables:
+            return
         ddb = self.client("dynamodb")
         existing = set(ddb.list_tables().get("TableNames", []))
         for table in stack.tables:
@@ -173,6 +185,8 @@ class Emulator:
                     "Enabled": True, "AttributeName": table.ttl_attribute})
 
     def _setup_buckets(self, stack: Stack) -> None:
+        if not stack.buckets:
+            return
         s3 = self.client("s3")
         existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
         for bucket in stack.buckets:

@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import boto3
 from botocore.config import Config
 
 from sim.api import ApiFront
@@ -31,6 +30,7 @@ from sim.result import RunResult
 from sim.runtime import interpose
 from sim.runtime.calls import ApiCall
 from sim.runtime.scope import FAKE_CREDENTIALS
+from sim.runtime.sessions import new_session
 from sim.services.base import Kernel, Target
 from sim.services.dynamodb.ttl import TtlSweeper
 from sim.services.events.model import EventsService
@@ -88,7 +88,8 @@ class Simulation:
         self.steps = 0
         self._started = False
         self._running = False
-        self._capacity: dict[str, Any] = {}
+        self._session = None
+        self._clients: dict[str, Any] = {}
         self._check_targets()
 
     # -- lifecycle ---------------------------------------------------------------
@@ -168,13 +169,20 @@ class Simulation:
     def client(self, service: str):
         """A boto3 client whose calls this simulation serves (advancing its clock as needed)."""
         self.start()
+        if service not in self._clients:
+            self._clients[service] = self._new_client(service)
+        return self._clients[service]
+
+    def _new_client(self, service: str):
+        if self._session is None:
+            self._session = new_session()
         kwargs: dict[str, Any] = dict(region_name=self.stack.region,
                                       aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
                                       aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
                                       config=Config(retries={"mode": "standard"}))
         if self.emulator.endpoint_url:
             kwargs["endpoint_url"] = self.emulator.endpoint_url
-        client = boto3.session.Session().client(service, **kwargs)
+        client = self._session.client(service, **kwargs)
 
         def mark(context, **_kw):
             context[interpose.CONTROL_KEY] = self

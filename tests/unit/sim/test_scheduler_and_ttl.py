@@ -118,3 +118,24 @@ def test_ttl_extended_item_survives(simulate):
     assert items(sim) == {"S1"}
     sim.advance(3600)
     assert items(sim) == set()
+
+
+def test_schedule_delivery_failures_are_retried_then_dead_lettered(simulate):
+    from sim.faults import FaultPlan
+
+    plan = FaultPlan.model_validate({"rules": [
+        {"name": "target-down", "match": {"point": "delivery", "channel": "scheduler", "resource": "once"},
+         "action": {"kind": "raise_error", "code": "ThrottlingException"}}]})
+    stack = make_stack(functions=[fn("f", noop)], queues=[{"name": "dlq"}], schedules=[{
+        "name": "once", "expression": "at(2026-01-12T10:00:00)", "timezone": "America/New_York",
+        "target": {"arn": "function:f", "dead_letter_queue": "dlq"},
+        "retry_policy": {"maximum_retry_attempts": 2, "maximum_event_age_s": 3600}}])
+    sim = simulate(stack, epoch="2026-01-12T09:00", tz="America/New_York", faults=plan)
+    result = sim.run()
+    failures = result.trace.of_kind("schedule.delivery-failed")
+    assert [f["attempt"] for f in failures] == [1, 2, 3]
+    assert failures[0]["t"] == pytest.approx(3600)
+    assert starts(result, "f") == []
+    fire = [e for e in result.ledger.entries.values() if e.kind == "schedule-fire"][0]
+    assert fire.status == "dlq" and "ThrottlingException" in fire.reason
+    assert len(sim.client("sqs").receive_message(QueueUrl="dlq")["Messages"]) == 1
