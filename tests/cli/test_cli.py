@@ -47,3 +47,21 @@ def test_non_loopback_endpoint_is_refused(tmp_path):
     stack = ROOT / "workflows" / "examples" / "orders" / "stack.yaml"
     out = runner.invoke(app, ["run", str(stack), "--endpoint-url", "https://sqs.us-east-1.amazonaws.com"])
     assert out.exit_code == 2 and "not a loopback address" in out.output
+
+
+def test_same_seed_same_digest_across_processes_and_hash_seeds(tmp_path):
+    """Byte-identical runs in fresh interpreters, whatever PYTHONHASHSEED is."""
+    import os
+    import subprocess
+    import sys
+
+    stack = ROOT / "workflows" / "examples" / "orders" / "stack.yaml"
+    digests = []
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        cmd = [sys.executable, "-m", "workflows", "run", str(stack), "--invoke", "intake", "--json",
+               "--seed", "5", "--out", str(tmp_path / hash_seed)]
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+        digests.append(json.loads(out.stdout)["digest"])
+    assert digests[0] == digests[1]
+    assert (tmp_path / "1" / "trace.jsonl").read_bytes() == (tmp_path / "2" / "trace.jsonl").read_bytes()

@@ -1,0 +1,5 @@
+"""``python -m workflows`` is the ``shadowsim`` console script."""
+
+from workflows.cli import app
+
+app()
