@@ -96,7 +96,10 @@ def moto_server():
         pytest.fail(f"moto_server ({' '.join(_server_command(port))}) exited with code {code} before it was "
                     f"ready (killed by the {STARTUP_WATCHDOG_S:.0f} s watchdog if negative). Its output:\n"
                     + "".join(seen))
-    assert f"127.0.0.1:{port}" in seen[-1], f"moto_server is running somewhere else: {seen[-1]!r}"
+    if f"127.0.0.1:{port}" not in seen[-1]:
+        proc.kill()
+        proc.wait()
+        pytest.fail(f"moto_server did not start on 127.0.0.1:{port}: {seen[-1]!r}")
 
     log: collections.deque = collections.deque(seen, maxlen=500)
 
