@@ -72,13 +72,34 @@ class Emulator:
                                           "core": {"reset_boto3_session": False}})
             self._mock.start(reset=False)
 
-    def stop(self) -> None:
+    def stop(self, stack: Stack | None = None) -> None:
         if self._mock is not None:
+            if stack is not None:
+                self._release_buckets(stack)
             self._mock.stop(remove_data=False)
             self._mock = None
 
+    def credentials(self) -> dict[str, str]:
+        """Fake credentials whose access key id is the account id.
+
+        moto honours the account header; LocalStack takes a 12-digit access key
+        id as the account id, so both keep simulations apart this way.
+        """
+        return {**FAKE_CREDENTIALS, "AWS_ACCESS_KEY_ID": self.account_id}
+
+    def client_kwargs(self) -> dict[str, str]:
+        creds = self.credentials()
+        kwargs = {"region_name": self.region, "aws_access_key_id": creds["AWS_ACCESS_KEY_ID"],
+                  "aws_secret_access_key": creds["AWS_SECRET_ACCESS_KEY"]}
+        if self.endpoint_url:
+            kwargs["endpoint_url"] = self.endpoint_url
+        return kwargs
+
     def handler_env(self) -> dict[str, str]:
-        return {"AWS_ENDPOINT_URL": self.endpoint_url} if self.endpoint_url else {}
+        env = self.credentials()
+        if self.endpoint_url:
+            env["AWS_ENDPOINT_URL"] = self.endpoint_url
+        return env
 
     # -- requests ----------------------------------------------------------------
     def prepare(self, service: str, request: dict[str, Any]) -> None:
@@ -127,12 +148,8 @@ class Emulator:
     def _new_client(self, service: str):
         if self._session is None:
             self._session = new_session()
-        kwargs = dict(region_name=self.region, aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                      aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-                      config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
-        if self.endpoint_url:
-            kwargs["endpoint_url"] = self.endpoint_url
-        client = self._session.client(service, **kwargs)
+        client = self._session.client(service, config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+                                      **self.client_kwargs())
         account = self.account_id
 
         def add_account(params, **_kw):
@@ -146,13 +163,26 @@ class Emulator:
         try:
             self._setup_tables(stack)
             self._setup_buckets(stack)
+            self._reset_ses()
             if stack.ses_identities:
                 ses = self.client("ses")
                 for ident in stack.ses_identities:
                     ses.verify_email_identity(EmailAddress=ident)
         except Exception as exc:  # botocore errors, connection refused...
             where = self.endpoint_url or "the in-process emulator"
-            raise ConfigError(f"could not create the stack's resources in {where}: {exc}") from None
+            hint = ""
+            if "BucketAlreadyExists" in str(exc):
+                hint = ("; S3 bucket names are global, and another simulation's account owns this one: "
+                        "name buckets with ${AccountId} (e.g. market-data-${AccountId}) in the stack")
+            raise ConfigError(f"could not create the stack's resources in {where}: {exc}{hint}") from None
+
+    def _reset_ses(self) -> None:
+        """Forget the emails a previous run in this account sent (in-process only: moto
+        server's only reset is global, so there the counts are read as differences)."""
+        if self.endpoint_url is None:
+            from moto.ses.models import ses_backends
+
+            ses_backends[self.account_id][self.region].reset()
 
     def _setup_tables(self, stack: Stack) -> None:
         if not stack.tables:
@@ -184,6 +214,21 @@ class Emulator:
                 ddb.update_time_to_live(TableName=table.name, TimeToLiveSpecification={
                     "Enabled": True, "AttributeName": table.ttl_attribute})
 
+    def _release_buckets(self, stack: Stack) -> None:
+        """S3 bucket names are global: give this run's names back when it closes."""
+        s3 = self.client("s3") if stack.buckets else None
+        for bucket in stack.buckets:
+            try:
+                self._empty_and_delete(s3, bucket.name)
+            except Exception:  # already gone, or owned elsewhere: nothing of ours to give back
+                continue
+
+    def _empty_and_delete(self, s3, name: str) -> None:
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
+            for obj in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                s3.delete_object(Bucket=name, Key=obj["Key"], VersionId=obj["VersionId"])
+        s3.delete_bucket(Bucket=name)
+
     def _setup_buckets(self, stack: Stack) -> None:
         if not stack.buckets:
             return
@@ -191,8 +236,5 @@ class Emulator:
         existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
         for bucket in stack.buckets:
             if bucket.name in existing:
-                for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket.name):
-                    for obj in page.get("Versions", []) + page.get("DeleteMarkers", []):
-                        s3.delete_object(Bucket=bucket.name, Key=obj["Key"], VersionId=obj["VersionId"])
-                s3.delete_bucket(Bucket=bucket.name)
+                self._empty_and_delete(s3, bucket.name)
             s3.create_bucket(Bucket=bucket.name)

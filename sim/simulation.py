@@ -29,7 +29,6 @@ from sim.ledger import Ledger
 from sim.result import RunResult
 from sim.runtime import interpose
 from sim.runtime.calls import ApiCall
-from sim.runtime.scope import FAKE_CREDENTIALS
 from sim.runtime.sessions import new_session
 from sim.services.base import Kernel, Target
 from sim.services.dynamodb.ttl import TtlSweeper
@@ -38,6 +37,7 @@ from sim.services.lambda_ import LambdaService
 from sim.services.scheduler.model import SchedulerService
 from sim.services.sqs import SqsService
 from sim.services.sqs.esm import Poller
+from sim.stack.load import substitute
 from sim.stack.spec import Stack
 from sim.streams import Streams
 from sim.trace import Trace
@@ -62,8 +62,10 @@ class Simulation:
                  endpoint_url: str | None = None, account_id: str | None = None,
                  account_concurrency: int = 1000, ttl_deletion_delay_s: float = 0.0,
                  step_budget: int = 5_000_000) -> None:
-        self.stack = stack
         self.name = name or stack.name
+        account = account_id or account_for(self.name)
+        stack = substitute(stack, account, stack.region, stack.name)
+        self.stack = stack
         self.seed = seed
         self.clock = Clock(parse_epoch(epoch, tz), tz)
         self.streams = Streams(seed)
@@ -71,7 +73,7 @@ class Simulation:
         self.ledger = Ledger()
         self.faults = faults or FaultPlan()
         self.injector = Injector(self.faults, self.streams.rng("faults"), self._record_fault)
-        self.emulator = Emulator(endpoint_url, account_id or account_for(self.name), stack.region)
+        self.emulator = Emulator(endpoint_url, account, stack.region)
         self.kernel = Kernel(self.clock, self.streams, self.trace, self.ledger, self.injector, self,
                              self.emulator.account_id, stack.region, self.name)
         self.lambda_ = LambdaService(self.kernel, stack.functions, account_concurrency, self)
@@ -106,7 +108,7 @@ class Simulation:
         return self
 
     def close(self) -> None:
-        self.emulator.stop()
+        self.emulator.stop(self.stack)
 
     def __enter__(self) -> "Simulation":
         return self.start()
@@ -176,13 +178,8 @@ class Simulation:
     def _new_client(self, service: str):
         if self._session is None:
             self._session = new_session()
-        kwargs: dict[str, Any] = dict(region_name=self.stack.region,
-                                      aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                                      aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-                                      config=Config(retries={"mode": "standard"}))
-        if self.emulator.endpoint_url:
-            kwargs["endpoint_url"] = self.emulator.endpoint_url
-        client = self._session.client(service, **kwargs)
+        client = self._session.client(service, config=Config(retries={"mode": "standard"}),
+                                      **self.emulator.client_kwargs())
 
         def mark(context, **_kw):
             context[interpose.CONTROL_KEY] = self

@@ -41,3 +41,29 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
         lines.append(f"  at {loc}: {msg}")
     lines.append("Fix these fields in the stack file (see README, 'Stack files').")
     return "\n".join(lines)
+
+
+PLACEHOLDERS = ("AccountId", "Region", "StackName")
+
+
+def substitute(stack: Stack, account_id: str, region: str, stack_name: str) -> Stack:
+    """Replace ``${AccountId}``, ``${Region}`` and ``${StackName}`` (also in the
+    ``${AWS::AccountId}`` spelling of CloudFormation's ``!Sub``) in every string
+    of the stack. S3 bucket names are global in AWS, so two simulations that
+    share a process name their buckets with ``${AccountId}``."""
+    values = {"AccountId": account_id, "Region": region, "StackName": stack_name}
+
+    def sub(value):
+        if isinstance(value, str) and "${" in value:
+            for key, v in values.items():
+                value = value.replace("${" + key + "}", v).replace("${AWS::" + key + "}", v)
+            return value
+        if isinstance(value, dict):
+            return {k: sub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [sub(v) for v in value]
+        return value
+
+    data = stack.model_dump(mode="python")
+    new = sub(data)
+    return stack if new == data else Stack.model_validate(new)

@@ -25,7 +25,7 @@ from typing import Any, Callable
 from sim.errors import AwsError, ConfigError, ResourceNotFoundException, TooManyRequestsException, ValidationException
 from sim.faults.inject import first
 from sim.runtime.context import LambdaContext
-from sim.runtime.scope import FAKE_CREDENTIALS, handler_scope
+from sim.runtime.scope import handler_scope
 from sim.services.base import Kernel
 from sim.services.lambda_.runner import (
     HandlerDriver, Invocation, InvokeResult, error_payload, killed_message, race, result_from_outcome,
@@ -81,7 +81,7 @@ class LambdaService:
                 self.handlers[name] = resolve_handler(spec)
 
     def scope(self, spec: FunctionSpec):
-        env = {**FAKE_CREDENTIALS, "AWS_REGION": self.k.region, "AWS_DEFAULT_REGION": self.k.region,
+        env = {"AWS_REGION": self.k.region, "AWS_DEFAULT_REGION": self.k.region,
                "AWS_LAMBDA_FUNCTION_NAME": spec.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", **self.sim.emulator.handler_env(),
                **spec.environment}

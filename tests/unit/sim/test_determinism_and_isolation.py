@@ -3,6 +3,7 @@ two simulations in one process never see each other."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import boto3
@@ -86,3 +87,44 @@ def test_two_simulations_interleaved_in_one_process_never_see_each_other():
         assert seen_a == {"a"} and seen_b == {"b"}
         assert a.clock.now().hour == 14 and b.clock.now().hour == 20  # each keeps its own clock (UTC)
         assert a.kernel.account_id != b.kernel.account_id
+
+
+def write_object(event, context):
+    import os
+
+    boto3.client("s3").put_object(Bucket=os.environ["BUCKET"], Key="k", Body=event["who"].encode())
+
+
+def bucket_stack(name: str, bucket: str):
+    return make_stack(name, functions=[fn("w", write_object, environment={"BUCKET": bucket})],
+                      buckets=[{"name": bucket}])
+
+
+def test_buckets_named_with_the_account_id_keep_simulations_apart():
+    a = Simulation(bucket_stack("variant-a", "data-${AccountId}")).start()
+    b = Simulation(bucket_stack("variant-b", "data-${AWS::AccountId}")).start()
+    try:
+        assert a.stack.buckets[0].name == f"data-{a.kernel.account_id}"
+        assert a.stack.functions[0].environment["BUCKET"] == a.stack.buckets[0].name
+        for sim, who in ((a, "a"), (b, "b")):
+            sim.client("lambda").invoke(FunctionName="w", Payload=json.dumps({"who": who}).encode())
+        for sim, who in ((a, b"a"), (b, b"b")):
+            body = sim.client("s3").get_object(Bucket=sim.stack.buckets[0].name, Key="k")["Body"].read()
+            assert body == who
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_bucket_name_two_live_simulations_share_is_a_clear_error():
+    from sim.errors import ConfigError
+    import pytest
+
+    a = Simulation(bucket_stack("variant-a", "shared-bucket")).start()
+    b = Simulation(bucket_stack("variant-b", "shared-bucket"))
+    try:
+        with pytest.raises(ConfigError, match=r"name buckets with \$\{AccountId\}"):
+            b.start()
+    finally:
+        a.close()
+        b.close()

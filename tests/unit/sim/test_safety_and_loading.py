@@ -40,7 +40,7 @@ def test_handlers_run_with_fake_credentials_and_their_own_environment(simulate, 
     sim = simulate(make_stack(functions=[fn("w", who_am_i, environment={"STAGE": "dev"})]))
     outside = os.environ["AWS_ACCESS_KEY_ID"]  # moto's own fake key while the emulator is active
     env = json.loads(sim.client("lambda").invoke(FunctionName="w", Payload=b"{}")["Payload"].read())
-    assert env["AWS_ACCESS_KEY_ID"] == "testing" and env["AWS_SECRET_ACCESS_KEY"] == "testing"
+    assert env["AWS_ACCESS_KEY_ID"] == sim.kernel.account_id and env["AWS_SECRET_ACCESS_KEY"] == "testing"
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == "w" and env["STAGE"] == "dev" and env["TZ"] == "UTC"  # set by the time pin, as in Lambda
     assert os.environ["AWS_ACCESS_KEY_ID"] == outside != "AKIAREALLOOKINGKEY"  # restored outside the handler
     assert "STAGE" not in os.environ
