@@ -167,6 +167,11 @@ class Simulation:
             return (parse_epoch(until, str(self.clock.tz)) - self.clock.epoch).total_seconds()
         return float(until)
 
+    # -- randomness ------------------------------------------------------------------
+    def rng(self, name: str):
+        """The named, seeded random stream ``name`` (e.g. "lambda.duration.strategy-worker")."""
+        return self.streams.rng(name)
+
     # -- control plane: boto3 clients bound to this simulation -----------------------
     def client(self, service: str):
         """A boto3 client whose calls this simulation serves (advancing its clock as needed)."""

@@ -128,3 +128,13 @@ def test_a_bucket_name_two_live_simulations_share_is_a_clear_error():
     finally:
         a.close()
         b.close()
+
+
+def test_named_streams_are_independent_and_seeded():
+    s1 = Simulation(make_stack("s"), seed=4)
+    s2 = Simulation(make_stack("s"), seed=4)
+    a = [s1.rng("lambda.duration.worker").random() for _ in range(3)]
+    s2.rng("something.else").random()  # drawing from another stream does not shift this one
+    assert a == [s2.rng("lambda.duration.worker").random() for _ in range(3)]
+    assert a != [Simulation(make_stack("s"), seed=5).rng("lambda.duration.worker").random() for _ in range(3)]
+    assert s1.streams.uuid("x") == s2.streams.uuid("x")
