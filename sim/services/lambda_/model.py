@@ -17,8 +17,10 @@ Behaviour follows the Lambda developer guide:
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
+import math
 from contextlib import contextmanager
 from typing import Any, Callable
 
@@ -55,6 +57,24 @@ def resolve_handler(spec: FunctionSpec) -> Callable:
     if not callable(fn):
         raise ConfigError(f"function {spec.name!r}: handler {path!r} is not callable")
     return fn
+
+
+class LogCapture:
+    """What a handler prints goes to the trace (kind ``log``), as to CloudWatch Logs."""
+
+    TAIL_BYTES = 4096  # Invoke with LogType=Tail returns the last 4 KB of the log
+
+    def __init__(self, k: Kernel, function: str, request_id: str) -> None:
+        self.k, self.function, self.request_id = k, function, request_id
+        self.lines: list[str] = []
+
+    def __call__(self, line: str) -> None:
+        self.lines.append(line)
+        self.k.trace.add(self.k.clock.now_s, "log", self.function, request_id=self.request_id, line=line)
+
+    def tail(self) -> str:
+        text = "".join(line + "\n" for line in self.lines).encode()
+        return base64.b64encode(text[-self.TAIL_BYTES:]).decode()
 
 
 class LambdaService:
@@ -185,8 +205,9 @@ class LambdaService:
         ctx = LambdaContext(function_name=spec.name, function_arn=self.function_arn(spec.name),
                             memory_mb=spec.memory_mb, request_id=request_id, deadline_s=start + spec.timeout_s,
                             now_s=lambda: clock.now_s, log_stream=f"2026/01/01/[$LATEST]{request_id[:8]}")
+        log = LogCapture(k, spec.name, request_id)
         driver = HandlerDriver(inv, self.handlers[spec.name], event, ctx, self.scope(spec),
-                               self.sim.api.serve, clock.timeout)
+                               self.sim.api.serve, clock.timeout, log)
         box: dict[str, Any] = {}
         body = clock.process(self._body(spec, driver, warm, start_faults, attempt, box))
         finished = yield from race(clock, body, clock.timeout(limit))
@@ -203,9 +224,12 @@ class LambdaService:
         result.start_s, result.end_s = start, clock.now_s
         self._release(spec)
         self.idle[spec.name].append(clock.now_s)
+        duration_s = result.end_s - start
         k.trace.add(clock.now_s, "invoke.end", spec.name, request_id=request_id, attempt=attempt, mode=mode,
                     status=result.status, error_type=result.error_type or None,
-                    duration_s=round(result.end_s - start, 6))
+                    duration_s=round(duration_s, 6), billed_ms=max(1, math.ceil(round(duration_s * 1000, 6))),
+                    memory_mb=spec.memory_mb)
+        result.extra["log_tail"] = log.tail()
         return result
 
     def _body(self, spec: FunctionSpec, driver: HandlerDriver, warm: bool, start_faults: list, attempt: int,
@@ -402,6 +426,8 @@ class LambdaService:
         result = yield from self.invoke_sync(spec, payload, caller)
         out = {"StatusCode": 200, "ExecutedVersion": "$LATEST",
                "Payload": StreamingBody(io.BytesIO(result.payload), len(result.payload))}
+        if params.get("LogType") == "Tail":
+            out["LogResult"] = result.extra.get("log_tail", "")
         if result.function_error:
             out["FunctionError"] = result.function_error
         return out

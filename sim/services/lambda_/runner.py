@@ -11,7 +11,9 @@ Lambda sandbox that is stopped.
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -84,16 +86,31 @@ class HandlerDriver:
     """Runs one handler in a greenlet, serving its requests on the clock."""
 
     def __init__(self, inv: Invocation, handler: Callable, event: Any, context: LambdaContext,
-                 scope: Callable[[], Any], serve_call: Callable[[Invocation, ApiCall], Any], timeout) -> None:
+                 scope: Callable[[], Any], serve_call: Callable[[Invocation, ApiCall], Any], timeout,
+                 log: Callable[[str], None]) -> None:
         self.inv = inv
         self.scope = scope  # () -> context manager: env + time pin for this function
         self.serve_call = serve_call  # (inv, call) -> SimProcess yielding the reply
         self.timeout = timeout
+        self.log = log  # receives each line the handler printed, as CloudWatch Logs would
         self.greenlet = HandlerGreenlet(lambda *_: run_handler(handler, event, context), inv)
+        self._out = io.StringIO()
 
-    def _switch(self, value: Any = None) -> Any:
-        with self.scope():
-            return self.greenlet.switch(value)
+    def _switch(self, value: Any = None, throw: BaseException | None = None) -> Any:
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = self._out
+        try:
+            with self.scope():
+                if throw is not None:
+                    return self.greenlet.throw(throw)
+                return self.greenlet.switch(value)
+        finally:
+            sys.stdout, sys.stderr = saved
+            if self._out.tell():
+                for line in self._out.getvalue().splitlines():
+                    self.log(line)
+                self._out.seek(0)
+                self._out.truncate()
 
     def run(self):
         """SimProcess: the handler's Outcome."""
@@ -115,11 +132,10 @@ class HandlerDriver:
         self.inv.killed = reason
         if self.greenlet.dead or not self.greenlet:
             return
-        with self.scope():
-            try:
-                self.greenlet.throw(InvocationKilled(reason))
-            except InvocationKilled:
-                pass
+        try:
+            self._switch(throw=InvocationKilled(reason))
+        except InvocationKilled:
+            pass
 
 
 def race(clock, body: simpy.Process, deadline: simpy.Timeout):

@@ -195,3 +195,24 @@ def test_sdk_retries_for_clients_with_more_attempts(simulate):
     out = lam.invoke(FunctionName="busy", Payload=b'{"s": 0}')  # retried on the clock until capacity frees
     assert out["StatusCode"] == 200
     assert sim.clock.now_s > 5
+
+
+def chatty(event, context):
+    import sys
+
+    print("hello from the handler")
+    print("careful", file=sys.stderr)
+    return 1
+
+
+def test_handler_output_is_captured_in_the_trace_and_log_tail(simulate):
+    import base64
+
+    sim = simulate(make_stack(functions=[fn("c", chatty)]))
+    out = sim.client("lambda").invoke(FunctionName="c", Payload=b"{}", LogType="Tail")
+    tail = base64.b64decode(out["LogResult"]).decode()
+    assert "hello from the handler" in tail and "careful" in tail
+    logs = sim.trace.where("log", "c")
+    assert [r["line"] for r in logs] == ["hello from the handler", "careful"]
+    end = sim.trace.where("invoke.end", "c")[0]
+    assert end["memory_mb"] == 128 and end["billed_ms"] >= 1
