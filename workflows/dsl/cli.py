@@ -11,6 +11,7 @@ traceback.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Annotated
 import typer
 
 from workflows.dsl.cache import IndicatorCache
-from workflows.dsl.coverage import branch_coverage
+from workflows.dsl.coverage import branch_coverage, untaken_branches
 from workflows.dsl.data import BarSource
 from workflows.dsl.errors import DslError
 from workflows.dsl.evaluator import StrategyResult, evaluate
@@ -170,25 +171,69 @@ def coverage_command(
     data: Annotated[Path | None, typer.Option("--data", help="Market data directory.")] = None,
     synthetic: Annotated[int | None, typer.Option("--synthetic", help="Use generated bars.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    untaken: Annotated[
+        bool, typer.Option("--untaken", help="Also list each untaken branch and what its condition saw.")
+    ] = False,
 ) -> None:
-    """Branch coverage of every `if` over the weekdays from --start to --end."""
+    """Branch coverage of every `if` over the NYSE sessions from --start to --end."""
     try:
         first, last = _parse_date(start), _parse_date(end)
+        if first > last:
+            raise CliError(f"--start {first} is after --end {last}")
+        days = _sessions(first, last)
+        if not days:
+            raise CliError(f"no NYSE session from {first} to {last}")
         source = open_source(data, synthetic, files, last)
-        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        days = [d for d in days if d.weekday() < 5]
-        report = branch_coverage(files, days, IndicatorCache(source))
+        cache = IndicatorCache(source)
+        report = branch_coverage(files, days, cache)
+        detail = untaken_branches(files, days, cache, aliases=_leveraged_aliases()) if untaken else {}
     except (OSError, UnicodeDecodeError) as error:
         raise _fail(_unreadable(error)) from None
     except (CliError, DslError) as error:
         raise _fail(str(error)) from None
     if as_json:
-        typer.echo(json.dumps(report.to_json()))
+        payload = report.to_json()
+        if untaken:
+            payload["untaken"] = {file: [asdict(row) for row in rows] for file, rows in detail.items()}
+        typer.echo(json.dumps(payload, default=str))
         return
+    typer.echo(f"{len(days)} NYSE sessions {days[0]}..{days[-1]}")
     for f in report.files:
         typer.echo(f"{f.branch_coverage:6.1%}  {f.file}: {f.ifs} ifs, both {f.both}, then-only "
-                   f"{f.then_only}, else-only {f.else_only}, never {f.never}; errors {f.errors}")
-    typer.echo(f"{report.branch_coverage:6.1%}  overall ({report.branches_taken}/{2 * report.ifs} branches)")
+                   f"{f.then_only}, else-only {f.else_only}, never {f.never}; infeasible branches "
+                   f"{f.infeasible}; errors {f.errors}")
+        for row in detail.get(f.file, ()):
+            typer.echo("        " + row.describe().replace("\n", "\n        "))
+    typer.echo(f"{report.branch_coverage:6.1%}  overall ({report.branches_taken}/{2 * report.ifs} branches; "
+               f"{report.feasible_coverage:.1%} of the {2 * report.ifs - report.infeasible} feasible)")
+
+
+def _sessions(first: date, last: date) -> list[date]:
+    """NYSE sessions in [first, last] (the market-data calendar, imported lazily)."""
+    try:
+        from workflows.marketdata import calendar
+    except ImportError:
+        raise CliError("the NYSE calendar (workflows.marketdata.calendar) is not available") from None
+    try:
+        return calendar.sessions(first, last)
+    except ValueError as error:
+        raise CliError(str(error)) from None
+
+
+def _leveraged_aliases() -> dict[str, str]:
+    """Daily 2x/3x funds -> the instrument they multiply, for near-infeasible branches."""
+    try:
+        from workflows.marketdata.instruments import SPECS
+    except ImportError:
+        return {}
+    aliases = {}
+    for symbol, spec in SPECS.items():
+        if spec.kind == "leveraged" and spec.multiple > 0:
+            root = spec.underlying
+            while root in SPECS and SPECS[root].kind == "leveraged" and SPECS[root].multiple > 0:
+                root = SPECS[root].underlying
+            aliases[symbol] = root
+    return aliases
 
 
 def _print_result(result: StrategyResult, scale: Decimal | None, as_json: bool) -> None:

@@ -7,7 +7,8 @@ Four kinds:
   *relative* to the market, so QQQ = 1.05 mkt + 1.0 tech. A ``rates`` loading
   multiplies the daily 10y yield change (XLU -4: down 4 % per +1 % yield).
 * ``bond``: carry from the yield curve minus duration x yield change, plus a
-  credit beta to the market (and optional factor loadings, e.g. bill stress).
+  credit beta to the market (and optional factor loadings: bill stress for
+  bill funds, credit ``spreads`` for corporate bonds and closed-end funds).
 * ``vix_futures``: a VIX futures index (helper, never a ticker itself).
 * ``leveraged``: a daily multiple of another instrument's simple return (TQQQ =
   3 x QQQ, SQQQ = -3 x QQQ, UVXY = 1.5 x the VIX short-term futures index).
@@ -70,33 +71,33 @@ def bond(
 _BROAD = {
     "SPY": eq(690, 0.01, 7e7, mkt=1.0),
     "IOO": eq(115, 0.04, mkt=0.95, tech=0.4, dollar=-0.3),
-    "VTV": eq(190, 0.02, mkt=0.85, tech=-0.35, fin=0.3, health=0.2),
+    "VTV": eq(190, 0.02, mkt=0.85, tech=-0.35, fin=0.3, health=0.2, value=0.5),
     "USMV": eq(95, 0.02, mkt=0.7, defensive=0.4, health=0.2),
-    "DIA": eq(490, 0.03, 4e6, mkt=0.9, tech=-0.2, fin=0.2),
+    "DIA": eq(490, 0.04, 4e6, mkt=0.9, tech=-0.2, fin=0.2, value=0.3),
     "SPXT": eq(100, 0.015, mkt=0.95, tech=-0.5),
-    "VOOG": eq(430, 0.02, mkt=1.05, tech=0.6),
-    "VOOV": eq(205, 0.02, mkt=0.9, tech=-0.4, fin=0.25),
-    "DLN": eq(85, 0.02, mkt=0.8, tech=-0.3, defensive=0.3),
+    "VOOG": eq(430, 0.02, mkt=1.05, tech=0.6, value=-0.3),
+    "VOOV": eq(205, 0.02, mkt=0.9, tech=-0.4, fin=0.25, value=0.5),
+    "DLN": eq(85, 0.03, mkt=0.8, tech=-0.3, defensive=0.3, value=0.6),
     "QQQ": eq(620, 0.01, 4e7, mkt=1.05, tech=1.0),
-    "QQQE": eq(100, 0.03, mkt=1.0, tech=0.7),
+    "QQQE": eq(100, 0.06, mkt=1.0, tech=0.7),
     "XLK": eq(280, 0.04, 8e6, mkt=1.1, tech=1.3, semi=0.3),
     "SOXX": eq(300, 0.05, 4e6, mkt=1.2, tech=1.3, semi=1.0),
     "SMH": eq(370, 0.05, 7e6, mkt=1.2, tech=1.35, semi=1.0),
     "XLF": eq(54, 0.03, 4e7, mkt=1.0, fin=1.0),
-    "XLP": eq(80, 0.03, 1e7, mkt=0.55, defensive=1.0),
+    "XLP": eq(80, 0.04, 1e7, mkt=0.55, defensive=1.0),
     "XLU": eq(44, 0.05, 1.2e7, mkt=0.5, defensive=1.1, rates=-4.0),
     "VPU": eq(185, 0.05, mkt=0.5, defensive=1.1, rates=-4.0),
     "XLV": eq(150, 0.03, 8e6, mkt=0.7, health=1.0),
-    "XLY": eq(115, 0.05, mkt=1.15, tech=0.3),
-    "VOX": eq(185, 0.06, mkt=1.0, tech=0.5),
+    "XLY": eq(115, 0.05, mkt=1.1, tech=0.3, consumer=0.8),
+    "VOX": eq(185, 0.05, mkt=1.0, tech=0.4, comm=1.0),
     "ITA": eq(210, 0.08, mkt=0.9),
     "BBH": eq(180, 0.08, mkt=0.7, health=0.8, biotech=0.6),
     "XBI": eq(110, 0.10, 9e6, mkt=1.0, health=0.7, biotech=1.2, small=0.5),
     "XPH": eq(50, 0.08, mkt=0.6, health=1.0),
-    "IWM": eq(260, 0.02, 3e7, mkt=1.1, small=1.0, fin=0.2),
-    "ISCB": eq(60, 0.03, mkt=1.1, small=1.0),
+    "IWM": eq(260, 0.03, 3e7, mkt=1.1, small=1.0, fin=0.2, value=0.2),
+    "ISCB": eq(60, 0.04, mkt=1.1, small=1.0),
     "IJR": eq(120, 0.03, mkt=1.05, small=0.9),
-    "XRT": eq(85, 0.08, mkt=1.2, small=0.5),
+    "XRT": eq(85, 0.08, mkt=1.15, small=0.5, consumer=1.0),
     "XLRE": eq(41, 0.03, mkt=0.8, realestate=1.0, rates=-6.0),
     "XLE": eq(90, 0.08, mkt=0.6, oil=0.5),
     "XOP": eq(130, 0.12, mkt=0.7, oil=0.8),
@@ -119,27 +120,27 @@ _BROAD = {
 }
 
 _BONDS = {
-    "BIL": bond(0.15, 91.5, idio=0.003, volume=1e7, bills=1.0),
+    "BIL": bond(0.15, 91.5, idio=0.003, volume=1e7, bills=0.5),
     "SHV": bond(0.3, 110.3, idio=0.003, bills=1.0),
     "SHY": bond(1.9, 82.9, bills=0.5),
     "BSV": bond(2.6, 78.5),
     "IEI": bond(4.3, 119.0),
     "IEF": bond(7.2, 96.0, volume=1e7),
     "TLT": bond(16.5, 88.0, idio=0.01, volume=3e7),
-    "AGG": bond(6.0, 100.0, credit=0.04),
-    "BND": bond(6.0, 74.0, credit=0.04),
-    "BOND": bond(6.0, 93.0, credit=0.05),
-    "LQD": bond(8.3, 111.0, credit=0.12),
-    "IGIB": bond(4.2, 54.0, credit=0.10),
-    "CORP": bond(6.8, 98.0, credit=0.10),
+    "AGG": bond(6.0, 100.0, credit=0.04, spreads=0.3),
+    "BND": bond(6.0, 74.0, credit=0.04, spreads=0.3),
+    "BOND": bond(6.0, 93.0, credit=0.05, spreads=0.8),
+    "LQD": bond(8.3, 111.0, credit=0.12, spreads=1.5),
+    "IGIB": bond(4.2, 54.0, credit=0.10, idio=0.008, spreads=1.0),
+    "CORP": bond(6.8, 98.0, credit=0.10, spreads=1.2),
     # closed-end bond funds: long duration, equity-like discount swings
-    "VBF": bond(7.0, 16.0, credit=0.25, idio=0.08),
-    "MHD": bond(12.0, 12.0, credit=0.2, idio=0.09),
-    "PIM": bond(4.0, 3.4, credit=0.3, idio=0.08),
-    "PMM": bond(11.0, 6.1, credit=0.2, idio=0.09),
-    "MMT": bond(3.0, 4.7, credit=0.3, idio=0.08),
-    "EVN": bond(12.0, 10.5, credit=0.2, idio=0.09),
-    "BKT": bond(5.0, 11.8, credit=0.1, idio=0.07),
+    "VBF": bond(7.0, 16.0, credit=0.25, idio=0.08, spreads=1.5),
+    "MHD": bond(12.0, 12.0, credit=0.2, idio=0.09, spreads=1.5),
+    "PIM": bond(4.0, 3.4, credit=0.3, idio=0.08, spreads=2.0),
+    "PMM": bond(11.0, 6.1, credit=0.2, idio=0.09, spreads=1.5),
+    "MMT": bond(3.0, 4.7, credit=0.3, idio=0.08, spreads=1.5),
+    "EVN": bond(12.0, 10.5, credit=0.2, idio=0.09, spreads=1.5),
+    "BKT": bond(5.0, 11.8, credit=0.1, idio=0.07, spreads=0.5),
 }
 
 _VIX = {

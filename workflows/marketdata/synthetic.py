@@ -35,14 +35,14 @@ from workflows.marketdata.ohlcv import Ohlc, activity, base_ohlc, leveraged_ohlc
 from workflows.marketdata.store import session_timestamps
 
 GENERATOR_NAME = "shadowsim-synth"
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: schedule and loadings designed for branch coverage
 DEFAULT_SEED = 20260213
 
 # VIX model: pull toward the regime target, jump against market moves.
 VIX_PULL = 0.2
 VIX_MARKET_SENSITIVITY = -4.5
 VIX_NOISE = 0.035
-ROLL_MAX = 0.0035  # daily roll cost of the short-term futures index when VIX is low
+ROLL_MAX = 0.0045  # daily roll cost of the short-term futures index when VIX is low
 ROLL_PIVOT = 21.0  # VIX level where contango turns into backwardation
 
 # How proxy (real) series drive the factors: factor = (log r - others) / own.

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from workflows.dsl.cache import IndicatorCache
-from workflows.dsl.coverage import branch_coverage
+from workflows.dsl.coverage import branch_coverage, contradicts, infeasible_branches, untaken_branches
 from workflows.dsl.errors import MarketDataMissingError
+from workflows.dsl.parser import parse, parse_file
 from workflows.dsl.testing import InMemoryBars
 from workflows.dsl.window import LiveBarPolicy
 
@@ -81,3 +82,61 @@ def test_coverage_counts_failures_but_keeps_their_partial_trace(tmp_path):
     report = branch_coverage([path], [RUN], IndicatorCache(SOURCE))
     (only,) = report.files
     assert only.errors == 1 and only.then_only == 1
+
+
+def _cond(text: str):
+    return parse(text, "c.clj")
+
+
+def test_contradicts_finds_conditions_no_day_can_meet():
+    over79, over81 = _cond('(> (rsi "X" {:window 10}) 79)'), _cond('(> (rsi "X" {:window 10}) 81)')
+    flipped = _cond('(< 81 (rsi "X" {:window 10}))')  # the number on the left
+    at_least_80, at_most_80 = _cond('(>= (rsi "X" {:window 10}) 80)'), _cond('(<= (rsi "X" {:window 10}) 80)')
+    trend = _cond('(> (current-price "X") (moving-average-price "X" {:window 200}))')
+    assert contradicts([(over79, False), (over81, True)])  # <= 79 and > 81
+    assert contradicts([(over79, False), (flipped, True)])
+    assert not contradicts([(over79, True), (over81, False)])  # (79, 81]
+    assert not contradicts([(at_least_80, True), (at_most_80, True)])  # exactly 80
+    assert contradicts([(at_least_80, False), (at_most_80, False)])
+    assert contradicts([(trend, True), (over79, True), (trend, False)])  # the same test both ways
+    assert not contradicts([(_cond('(> (rsi "Y" {:window 10}) 81)'), True), (over79, False)])
+    leveraged = _cond('(> (rsi "X3" {:window 10}) 80)')
+    assert not contradicts([(leveraged, False), (over81, True)])
+    assert contradicts([(leveraged, False), (over81, True)], aliases={"X3": "X"})
+
+
+def test_infeasible_branches_are_counted_and_reported(tmp_path):
+    path = _write(tmp_path, "dead.clj", """
+        (if (> (rsi "X" {:window 10}) 79)
+          (asset "A")
+          (if (> (rsi "X" {:window 10}) 81) (asset "B") (asset "C")))""")
+    assert infeasible_branches(parse_file(path)) == {((4, 11), "then")}
+    report = branch_coverage([path], [RUN], IndicatorCache(SOURCE))
+    (only,) = report.files
+    assert only.infeasible == report.infeasible == 1
+    assert only.branch_coverage == only.branches_taken / 4
+    assert only.feasible_coverage == only.branches_taken / 3
+
+
+def test_untaken_branches_show_the_values_and_what_blocks_the_path(tmp_path):
+    # X closes rise 1..60 on weekdays up to 2024-06-28.
+    path = _write(tmp_path, "paths.clj", """
+        (if (> (current-price "X") 30)
+          (if (> (current-price "X") 1000) (asset "A") (asset "B"))
+          (if (< (current-price "X") 50) (asset "C") (asset "D")))""")
+    days = [d.date() for d in pd.bdate_range("2024-05-21", "2024-05-31")]  # sees X from 31 to 39
+    rows = {(r.line, r.column): r for r in untaken_branches([path], days, IndicatorCache(SOURCE))[str(path)]}
+    assert set(rows) == {(2, 9), (3, 11), (4, 11)}
+    never = rows[3, 11]  # reached every day, 1000 never crossed
+    assert never.missing == ("then",) and never.reached == len(days) and never.closest_day == (None,)
+    assert never.sides == (('(current-price "X")', 31.0, 39.0),)
+    assert rows[2, 9].missing == ("else",) and rows[2, 9].closest_day == (None,)
+    assert "then: threshold never crossed" in never.describe()
+    blocked = rows[4, 11]  # under the outer else, never reached; its condition holds alone
+    assert blocked.reached == 0 and blocked.missing == ("then", "else") and blocked.true_days == len(days)
+    assert blocked.closest_day[0] == days[0] and blocked.blockers[0] == (
+        '2:9 needs else (> (current-price "X") 30)',)
+    assert blocked.closest_day[1] is None  # X < 50 on every day
+    assert blocked.infeasible == (False, True)  # X <= 30 (outer else) and X >= 50: never
+    assert "then: closest 2024-05-21, blocked by 2:9 needs else" in blocked.describe()
+    assert "else: infeasible" in blocked.describe()

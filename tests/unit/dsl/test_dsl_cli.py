@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -108,3 +109,65 @@ def test_universe_and_coverage_commands():
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["ifs"] == 4 and report["files"][0]["evaluations"] == 8
+
+
+def test_coverage_counts_nyse_sessions_not_weekdays():
+    # 2024-05-20..31 has ten weekdays; Memorial Day (05-27) is not a session.
+    files = [str(RSI_SWITCH), str(FIXTURE_STRATEGIES / "risk_parity.clj")]
+    result = invoke("coverage", *files, "--start", "2024-05-20", "--end", "2024-05-31", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [f["evaluations"] for f in report["files"]] == [9, 9]
+    assert report["branches_taken"] == sum(
+        f["then_only"] + f["else_only"] + 2 * f["both"] for f in report["files"])
+    assert report["branch_coverage"] == report["branches_taken"] / (2 * report["ifs"])
+    assert report["infeasible"] == 0 and report["feasible_coverage"] == report["branch_coverage"]
+
+
+def test_coverage_prints_per_file_and_overall_branch_coverage():
+    # Good Friday (2024-03-29) falls in this range: nine sessions.
+    files = [str(RSI_SWITCH), str(FIXTURE_STRATEGIES / "risk_parity.clj")]
+    result = invoke("coverage", *files, "--start", "2024-03-25", "--end", "2024-04-05")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "9 NYSE sessions 2024-03-25..2024-04-05"
+    per_file = [line for line in lines[1:-1] if not line.startswith(" " * 8)]
+    assert len(per_file) == 2
+    for line, path in zip(per_file, files, strict=True):
+        assert re.match(rf"^\s*\d+\.\d%  {re.escape(path)}: \d+ ifs, both \d+, then-only \d+", line), line
+    overall = re.match(r"^\s*(\d+\.\d)%  overall \((\d+)/(\d+) branches; (\d+\.\d)% of the (\d+) feasible\)$",
+                       lines[-1])
+    assert overall, lines[-1]
+    taken, total = int(overall[2]), int(overall[3])
+    assert total == 2 * (4 + 3) and float(overall[1]) == round(100 * taken / total, 1)
+
+
+def test_coverage_untaken_lists_each_missing_branch_with_what_its_condition_saw():
+    result = invoke("coverage", str(RSI_SWITCH), "--start", "2024-05-20", "--end", "2024-05-31", "--untaken")
+    assert result.exit_code == 0, result.output
+    details = [line.strip() for line in result.stdout.splitlines() if line.startswith(" " * 8)]
+    headers = [line for line in details if " missing " in line]
+    assert headers and all(re.match(r"^\d+:\d+ missing (then|else|then\+else) \(", h) for h in headers)
+    assert any('(rsi "SPY" {:window 10}) in [' in h for h in headers)  # the values seen
+    reasons = [line for line in details if line.startswith(("then:", "else:"))]
+    assert len(reasons) >= len(headers)
+    assert all(("closest" in r) or ("never crossed" in r) or ("infeasible" in r) for r in reasons)
+
+
+def test_coverage_rejects_an_empty_or_reversed_range():
+    result = invoke("coverage", str(RSI_SWITCH), "--start", "2024-06-01", "--end", "2024-06-02")
+    assert result.exit_code == 1 and "error: no NYSE session from 2024-06-01 to 2024-06-02" in result.stderr
+    result = invoke("coverage", str(RSI_SWITCH), "--start", "2024-06-10", "--end", "2024-06-03")
+    assert result.exit_code == 1 and "is after --end" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_coverage_untaken_in_json():
+    result = invoke("coverage", str(RSI_SWITCH), "--start", "2024-05-20", "--end", "2024-05-31",
+                    "--untaken", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    (rows,) = report["untaken"].values()
+    first = rows[0]
+    assert {"line", "column", "condition", "missing", "sides", "closest_day", "infeasible"} <= set(first)
+    assert first["sides"][0][0] == '(rsi "SPY" {:window 10})' and first["sides"][0][1] <= first["sides"][0][2]
