@@ -27,6 +27,7 @@ import boto3
 from botocore import handlers as botocore_handlers
 from botocore.awsrequest import AWSResponse
 
+from sim.runtime import netguard
 from sim.runtime.calls import PROCEED, ApiCall, Respond, Sleep
 from sim.runtime.greenlets import ask_simulator, current_owner
 from sim.runtime.retries import policy_for
@@ -103,3 +104,4 @@ def install() -> None:
     # A default session made before this import would lack the hooks.
     boto3.DEFAULT_SESSION = None
     time.sleep = virtual_sleep
+    netguard.install()

@@ -100,3 +100,23 @@ def test_trace_exports_jsonl_and_chrome_trace(simulate, tmp_path):
     spans = [e for e in chrome["traceEvents"] if e["ph"] == "X"]
     assert len(spans) == 1 and spans[0]["name"] == "w" and spans[0]["dur"] >= 1
     assert json.loads(paths["summary"].read_text())["ledger"]["total"] == 0
+
+
+def phones_home(event, context):
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.connect((event["host"], 443))  # refused by the guard before any packet is sent
+    finally:
+        sock.close()
+
+
+def test_handlers_cannot_open_sockets_outside_the_machine(simulate):
+    sim = simulate(make_stack(functions=[fn("p", phones_home)]))
+    # 192.0.2.1 is TEST-NET-1 (RFC 5737): never routed, and the guard refuses it anyway
+    out = sim.client("lambda").invoke(FunctionName="p", Payload=b'{"host": "192.0.2.1"}')
+    doc = json.loads(out["Payload"].read())
+    assert doc["errorType"] == "SafetyError" and "only reach loopback" in doc["errorMessage"]
+    out = sim.client("lambda").invoke(FunctionName="p", Payload=b'{"host": "api.alpaca.markets"}')
+    assert json.loads(out["Payload"].read())["errorType"] == "SafetyError"
