@@ -145,11 +145,14 @@ class Emulator:
             self._clients[service] = self._new_client(service)
         return self._clients[service]
 
-    def _new_client(self, service: str):
+    def make_client(self, service: str, retries: dict):
+        """A new boto3 client for this backend and account (one shared session per emulator)."""
         if self._session is None:
             self._session = new_session()
-        client = self._session.client(service, config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-                                      **self.client_kwargs())
+        return self._session.client(service, config=Config(retries=retries), **self.client_kwargs())
+
+    def _new_client(self, service: str):
+        client = self.make_client(service, {"mode": "standard", "total_max_attempts": 1})
         account = self.account_id
 
         def add_account(params, **_kw):

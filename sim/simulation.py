@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from botocore.config import Config
 
 from sim.api import ApiFront
 from sim.clock import Clock
@@ -29,7 +28,6 @@ from sim.ledger import Ledger
 from sim.result import RunResult
 from sim.runtime import interpose
 from sim.runtime.calls import ApiCall
-from sim.runtime.sessions import new_session
 from sim.services.base import Kernel, Target
 from sim.services.dynamodb.ttl import TtlSweeper
 from sim.services.events.model import EventsService
@@ -90,7 +88,6 @@ class Simulation:
         self.steps = 0
         self._started = False
         self._running = False
-        self._session = None
         self._clients: dict[str, Any] = {}
         self._check_targets()
 
@@ -181,10 +178,7 @@ class Simulation:
         return self._clients[service]
 
     def _new_client(self, service: str):
-        if self._session is None:
-            self._session = new_session()
-        client = self._session.client(service, config=Config(retries={"mode": "standard"}),
-                                      **self.emulator.client_kwargs())
+        client = self.emulator.make_client(service, {"mode": "standard"})
 
         def mark(context, **_kw):
             context[interpose.CONTROL_KEY] = self

@@ -155,9 +155,10 @@ class SchedulerService:
                                          origin=f"scheduler:{sched.spec.name}:dlq")
                 k.ledger.close(k.clock.now_s, msg_id, "dlq", f"{dlq}: {error.code}")
                 return
-            except AwsError:
-                pass
-        k.ledger.close(k.clock.now_s, msg_id, "dropped", f"retries exhausted after {attempts}: {error.code}")
+            except AwsError as dlq_error:  # the DLQ itself failed: say so in the drop reason
+                error = AwsError(f"dead-letter queue {dlq} failed too: {dlq_error.code}", error.code)
+        detail = f" ({error.message})" if error.message else ""
+        k.ledger.close(k.clock.now_s, msg_id, "dropped", f"retries exhausted after {attempts}: {error.code}{detail}")
 
     # -- the boto3 API -----------------------------------------------------------
     def api(self, op: str, params: dict, caller: str):
