@@ -24,6 +24,8 @@ import math
 from contextlib import contextmanager
 from typing import Any, Callable
 
+import simpy
+
 from sim.errors import AwsError, ConfigError, ResourceNotFoundException, TooManyRequestsException, ValidationException
 from sim.faults.inject import first
 from sim.runtime.context import LambdaContext
@@ -197,19 +199,26 @@ class LambdaService:
             start_faults = k.faults.check("invocation_start", start, function=spec.name, attempt=attempt)
         kill = first(start_faults, "kill")
         limit = spec.timeout_s if kill is None else min(spec.timeout_s, kill.seconds)
+        if not warm:
+            # The init phase (cold start) runs before the invoke phase; the function
+            # timeout only bounds the invoke phase (lambda-runtime-environment.html).
+            init_s = spec.cold_start.draw(k.streams.rng(f"lambda.cold.{spec.name}"))
+            k.trace.add(start, "invoke.init", spec.name, request_id=request_id, init_s=round(init_s, 6))
+            yield clock.timeout(init_s)
         inv = Invocation(self.sim, spec.name, request_id, attempt, mode)
         try:
             event = json.loads(payload) if payload else {}
         except ValueError:
             event = payload.decode(errors="replace")
         ctx = LambdaContext(function_name=spec.name, function_arn=self.function_arn(spec.name),
-                            memory_mb=spec.memory_mb, request_id=request_id, deadline_s=start + spec.timeout_s,
-                            now_s=lambda: clock.now_s, log_stream=f"2026/01/01/[$LATEST]{request_id[:8]}")
+                            memory_mb=spec.memory_mb, request_id=request_id, deadline_s=clock.now_s + spec.timeout_s,
+                            now_s=lambda: clock.now_s,
+                            log_stream=f"{clock.now():%Y/%m/%d}/[$LATEST]{request_id.replace('-', '')[:32]}")
         log = LogCapture(k, spec.name, request_id)
         driver = HandlerDriver(inv, self.handlers[spec.name], event, ctx, self.scope(spec),
                                self.sim.api.serve, clock.timeout, log)
         box: dict[str, Any] = {}
-        body = clock.process(self._body(spec, driver, warm, start_faults, attempt, box))
+        body = clock.process(self._body(spec, driver, start_faults, attempt, box))
         finished = yield from race(clock, body, clock.timeout(limit))
         if finished:
             result = box["result"]
@@ -232,14 +241,10 @@ class LambdaService:
         result.extra["log_tail"] = log.tail()
         return result
 
-    def _body(self, spec: FunctionSpec, driver: HandlerDriver, warm: bool, start_faults: list, attempt: int,
-              box: dict):
-        import simpy
-
+    def _body(self, spec: FunctionSpec, driver: HandlerDriver, start_faults: list, attempt: int, box: dict):
         k, clock = self.k, self.k.clock
         try:
-            rng = k.streams.rng(f"lambda.duration.{spec.name}")
-            delay = spec.duration.draw(rng) + (0.0 if warm else spec.cold_start.draw(k.streams.rng(f"lambda.cold.{spec.name}")))
+            delay = spec.duration.draw(k.streams.rng(f"lambda.duration.{spec.name}"))
             delay += sum(a.seconds for a in start_faults if a.kind == "latency")
             yield clock.timeout(delay)
             if first(start_faults, "hang"):

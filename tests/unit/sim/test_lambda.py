@@ -216,3 +216,17 @@ def test_handler_output_is_captured_in_the_trace_and_log_tail(simulate):
     assert [r["line"] for r in logs] == ["hello from the handler", "careful"]
     end = sim.trace.where("invoke.end", "c")[0]
     assert end["memory_mb"] == 128 and end["billed_ms"] >= 1
+
+
+def test_cold_start_runs_before_the_timeout_clock_starts(simulate):
+    # a 2 s init and a 2.5 s handler fit a 3 s timeout: init is not part of the invoke phase
+    stack = make_stack(functions=[{"name": "s", "handler": sleeper, "timeout_s": 3,
+                                   "cold_start": {"kind": "fixed", "seconds": 2.0},
+                                   "duration": {"kind": "fixed", "seconds": 0.0}}])
+    sim = simulate(stack)
+    out = sim.client("lambda").invoke(FunctionName="s", Payload=b'{"s": 2.5}')
+    assert "FunctionError" not in out
+    init = sim.trace.where("invoke.init", "s")[0]
+    assert init["init_s"] == 2.0
+    out = sim.client("lambda").invoke(FunctionName="s", Payload=b'{"s": 2.5}')  # warm now
+    assert sim.trace.where("invoke.init", "s") == [init]
