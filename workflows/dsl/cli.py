@@ -222,10 +222,8 @@ def _sessions(first: date, last: date) -> list[date]:
 
 def _leveraged_aliases() -> dict[str, str]:
     """Daily 2x/3x funds -> the instrument they multiply, for near-infeasible branches."""
-    try:
-        from workflows.marketdata.instruments import SPECS
-    except ImportError:
-        return {}
+    from workflows.marketdata.instruments import SPECS
+
     aliases = {}
     for symbol, spec in SPECS.items():
         if spec.kind == "leveraged" and spec.multiple > 0:

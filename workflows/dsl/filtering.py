@@ -118,9 +118,9 @@ def _score(ev: Evaluator, condition: Node, symbol: str) -> float | None:
     try:
         return as_float(ev.eval(with_symbol(condition, symbol)))
     except MarketDataError:
-        raise
+        raise  # missing data fails the whole strategy in the real engine, not just the candidate
     except (DslEvaluationError, ValueError, TypeError):
-        return None
+        return None  # the real filter drops candidates whose scoring raises (reference §4.2 filter)
 
 
 def _rank(scored: list[tuple[int, float]], order: Order, limit: int | None) -> list[int]:

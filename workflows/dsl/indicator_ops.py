@@ -62,7 +62,7 @@ def op_rsi(ev: Evaluator, args: tuple[Node, ...], node: ListNode) -> float:
             try:
                 window = int(params.get("window", window))
             except (ValueError, TypeError):
-                window = DEFAULT_WINDOWS["rsi"]
+                window = DEFAULT_WINDOWS["rsi"]  # unusable :window -> the default 14 (reference §4.2, rsi)
     return ev.indicator("rsi", symbol, window)
 
 
