@@ -31,10 +31,10 @@ class ApiFront:
     def modelled(self, service: str) -> Any | None:
         return self.sim.services.get(service)
 
-    def serve(self, inv: Any, call: ApiCall):
+    def serve(self, inv: Any, call: ApiCall, caller: str | None = None):
         """SimProcess: the reply for one call (a Respond, or PROCEED to the emulator)."""
         k, clock = self.k, self.k.clock
-        caller = f"lambda:{inv.function}" if inv is not None else "control"
+        caller = caller or (f"lambda:{inv.function}" if inv is not None else "control")
         function = inv.function if inv is not None else None
         attempt = 0
         while True:

@@ -93,8 +93,11 @@ def print_summary(result: "sim.RunResult", paths: dict | None = None) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    from sim.asl.cli import asl_app
+
     app.command("version")(version)
     app.command("run")(run_stack)
+    app.add_typer(asl_app, name="asl")
 
 
 def exit_code_main(app: typer.Typer) -> None:  # pragma: no cover - console entry helper

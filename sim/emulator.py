@@ -241,3 +241,7 @@ class Emulator:
             if bucket.name in existing:
                 self._empty_and_delete(s3, bucket.name)
             s3.create_bucket(Bucket=bucket.name)
+            # Since January 2023 S3 encrypts every new object with SSE-S3 (AES256) by default
+            # (docs: "Setting default server-side encryption behavior for Amazon S3 buckets").
+            s3.put_bucket_encryption(Bucket=bucket.name, ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})

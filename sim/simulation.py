@@ -19,6 +19,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 
+import botocore
+from botocore.exceptions import ClientError, ParamValidationError
+
 from sim.api import ApiFront
 from sim.clock import Clock
 from sim.emulator import Emulator, account_for
@@ -27,7 +30,8 @@ from sim.faults import FaultPlan, Injector
 from sim.ledger import Ledger
 from sim.result import RunResult
 from sim.runtime import interpose
-from sim.runtime.calls import ApiCall
+from sim.runtime.calls import PROCEED, ApiCall
+from sim.runtime.retries import RetryPolicy
 from sim.services.base import Kernel, Target
 from sim.services.dynamodb.ttl import TtlSweeper
 from sim.services.events.model import EventsService
@@ -35,6 +39,7 @@ from sim.services.lambda_ import LambdaService
 from sim.services.scheduler.model import SchedulerService
 from sim.services.sqs import SqsService
 from sim.services.sqs.esm import Poller
+from sim.services.stepfunctions.model import StepFunctionsService
 from sim.stack.load import substitute
 from sim.stack.spec import Stack
 from sim.streams import Streams
@@ -79,8 +84,9 @@ class Simulation:
         self.events = EventsService(self.kernel, stack.buses, stack.rules)
         scheduled_rules = [(r.name, r.schedule_expression) for r in stack.rules if r.schedule_expression]
         self.scheduler = SchedulerService(self.kernel, stack.schedules, scheduled_rules)
+        self.stepfunctions = StepFunctionsService(self.kernel, stack.state_machines)
         self.services: dict[str, Any] = {"lambda": self.lambda_, "sqs": self.sqs, "events": self.events,
-                                         "scheduler": self.scheduler}
+                                         "scheduler": self.scheduler, "stepfunctions": self.stepfunctions}
         self.pollers = [Poller(self.kernel, self.sqs, m, _FunctionPort(self)) for m in stack.event_source_mappings]
         self.ttl = TtlSweeper(self.kernel, stack.tables, self.emulator.client, ttl_deletion_delay_s)
         self.api = ApiFront(self)
@@ -238,10 +244,33 @@ class Simulation:
             self._send_to_bus(target.name, payload, origin, opts)
         elif target.kind == "rule":
             self._fire_scheduled_rule(target.name)
+        elif target.kind == "states":
+            sfn = self.stepfunctions
+            sfn.start(sfn.machine(target.name), payload if isinstance(payload, str) else json.dumps(payload),
+                      None, origin)
         else:
             raise ResourceNotFoundException(f"{target}: this simulation has no {target.kind} target of that name")
         return None
         yield  # pragma: no cover - a generator, like every delivery
+
+    def call_api(self, service: str, operation: str, params: dict, caller: str):
+        """SimProcess -> (status, parsed): one AWS call made by the simulator itself (a Step
+        Functions integration), through the API front: faults, latency, then a modelled
+        service or the emulator. No SDK retries: Step Functions retries are the ASL's Retry."""
+        call = ApiCall(service, operation, params, NO_RETRIES)
+        reply = yield from self.api.serve(None, call, caller=caller)
+        if reply is not PROCEED:
+            return reply.status, reply.parsed
+        client = self.emulator.client(service)
+        method = getattr(client, botocore.xform_name(operation))
+        try:
+            parsed = method(**params)
+        except ClientError as exc:
+            return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400), exc.response
+        except ParamValidationError as exc:
+            return 400, {"Error": {"Code": "ValidationException", "Message": str(exc)}}
+        self.observe_emulator_call(service, operation, params, 200, parsed)
+        return 200, parsed
 
     def _send_to_bus(self, bus: str, payload: Any, origin: str, opts: dict) -> None:
         if "success" in opts:  # a Lambda destination record
@@ -275,13 +304,17 @@ class Simulation:
                     refs.append((f"function {f.name!r} destination", dest))
         for where, ref in refs:
             target = self.resolve(ref)
-            known = {"lambda": self.lambda_.functions, "sqs": self.sqs.queues, "events": self.events.buses}
+            known = {"lambda": self.lambda_.functions, "sqs": self.sqs.queues, "events": self.events.buses,
+                     "states": {m.name for m in self.stepfunctions.machines.values()}}
             if target.kind in known and target.name not in known[target.kind]:
                 raise ConfigError(f"stack {self.stack.name!r}: {where} targets {ref!r}, which is not in the stack")
 
     # -- results ---------------------------------------------------------------------
     def result(self) -> RunResult:
         return RunResult.from_simulation(self)
+
+
+NO_RETRIES = RetryPolicy("standard", 1, "states")
 
 
 class _FunctionPort:

@@ -10,6 +10,7 @@ of the virtual clock and the seed.
 
 from __future__ import annotations
 
+import sys
 import traceback
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -65,5 +66,16 @@ def run_handler(handler: Callable, event: Any, context: Any) -> Outcome:
                        error_message=f"RequestId: {getattr(context, 'aws_request_id', '')} Error: Runtime exited with error: exit status {exc.code}")
     except Exception as exc:  # the handler's own error, reported as Lambda reports it
         frames = traceback.extract_tb(exc.__traceback__)[1:]
-        stack = [f'  File "{f.filename.rsplit("/", 1)[-1]}", line {f.lineno}, in {f.name}\n    {f.line}\n' for f in frames]
+        stack = [f'  File "{task_path(f.filename)}", line {f.lineno}, in {f.name}\n    {f.line}\n' for f in frames]
         return Outcome(False, error_type=type(exc).__name__, error_message=str(exc), stack=stack)
+
+
+def task_path(filename: str) -> str:
+    """A source path as Lambda shows it: under /var/task, the deployment package's root
+    (the longest sys.path entry that holds the file), never a path of this machine."""
+    if filename.startswith("/var/task/"):
+        return filename
+    roots = [p for p in sys.path if p and filename.startswith(p.rstrip("/") + "/")]
+    if not roots:
+        return filename.rsplit("/", 1)[-1]
+    return "/var/task/" + filename[len(max(roots, key=len).rstrip("/")) + 1:]

@@ -23,6 +23,9 @@ def load_stack(path: str | Path) -> Stack:
         raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax there") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a stack file must be a YAML mapping with at least 'name'")
+    for sm in data.get("state_machines") or []:
+        if isinstance(sm, dict) and isinstance(sm.get("definition_file"), str):
+            sm["definition_file"] = str((path.parent / sm["definition_file"]).resolve())
     return stack_from_dict(data, source=str(path))
 
 

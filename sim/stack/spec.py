@@ -174,6 +174,36 @@ class ScheduleSpec(_Model):
     retry_policy: TargetRetryPolicy = TargetRetryPolicy()
 
 
+class StateMachineSpec(_Model):
+    """A Step Functions state machine: its ASL inline or in a JSON file (docs: CreateStateMachine)."""
+
+    name: str = Field(..., min_length=1, max_length=80)
+    definition: dict[str, Any] | None = None
+    definition_file: str | None = None  # relative paths resolve against the stack file's folder
+    type: Literal["STANDARD", "EXPRESS"] = "STANDARD"
+    role_arn: str | None = None
+
+    @model_validator(mode="after")
+    def _one_definition(self) -> "StateMachineSpec":
+        if (self.definition is None) == (self.definition_file is None):
+            raise ValueError(f"state machine {self.name!r}: give exactly one of 'definition' or 'definition_file'")
+        return self
+
+    def definition_text(self) -> str:
+        import json
+        from pathlib import Path
+
+        if self.definition is not None:
+            return json.dumps(self.definition)
+        path = Path(self.definition_file)
+        try:
+            return path.read_text()
+        except OSError as exc:
+            from sim.errors import ConfigError
+            raise ConfigError(f"state machine {self.name!r}: cannot read definition_file {path} ({exc.strerror}); "
+                              "fix the path (relative paths are from the stack file)") from None
+
+
 class Stack(_Model):
     name: str
     region: str = "us-east-1"
@@ -186,6 +216,7 @@ class Stack(_Model):
     buckets: list[BucketSpec] = Field(default_factory=list)
     schedules: list[ScheduleSpec] = Field(default_factory=list)
     ses_identities: list[str] = Field(default_factory=list)
+    state_machines: list[StateMachineSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> "Stack":

@@ -416,7 +416,11 @@ class LambdaService:
         from botocore.response import StreamingBody
         import io
 
-        spec = self.spec(params["FunctionName"])
+        try:
+            spec = self.spec(params["FunctionName"])
+        except ResourceNotFoundException as exc:  # Invoke names the version it looked for
+            qualifier = params.get("Qualifier") or "$LATEST"
+            raise ResourceNotFoundException(f"{exc.args[0]}:{qualifier}") from None
         payload = params.get("Payload", b"") or b""
         if hasattr(payload, "read"):
             payload = payload.read()

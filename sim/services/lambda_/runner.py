@@ -71,6 +71,8 @@ def killed_message(request_id: str) -> str:
 
 def result_from_outcome(out: Outcome, request_id: str) -> InvokeResult:
     if out.ok:
+        if isinstance(out.value, (bytes, bytearray)):  # the Python runtime sends bytes as they are
+            return InvokeResult(request_id, True, bytes(out.value))
         try:
             payload = b"null" if out.value is None else json.dumps(out.value).encode()
         except (TypeError, ValueError) as exc:
