@@ -21,3 +21,4 @@ test: setup
 bench: setup
 	$(PY) benchmarks/kernel.py
 	$(PY) benchmarks/dsl.py
+	$(PY) benchmarks/asl.py

@@ -28,6 +28,7 @@ class Clock:
         self.tz = ZoneInfo(tz)
         self.env = simpy.Environment()
         self._pending_work = 0
+        self._iso_at, self._iso_text = -1.0, ""
 
     # -- reading time -----------------------------------------------------
     @property
@@ -51,8 +52,13 @@ class Clock:
         return (when - self.now()).total_seconds()
 
     def iso(self, t_s: float | None = None) -> str:
-        t = self.now() if t_s is None else self.to_datetime(t_s)
-        return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+        if t_s is None:
+            t_s = self.env.now
+        if t_s == self._iso_at:  # many events share an instant; format it once
+            return self._iso_text
+        t = self.to_datetime(t_s)
+        self._iso_at, self._iso_text = t_s, t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+        return self._iso_text
 
     # -- waiting ----------------------------------------------------------
     def timeout(self, delay_s: float, value=None, daemon: bool = False) -> simpy.Timeout:

@@ -29,7 +29,7 @@ from sim.errors import AwsError, ConfigError, ResourceNotFoundException, SimErro
 from sim.faults import FaultPlan, Injector
 from sim.ledger import Ledger
 from sim.result import RunResult
-from sim.runtime import interpose
+from sim.runtime import gcfreeze, interpose
 from sim.runtime.calls import PROCEED, ApiCall
 from sim.runtime.retries import RetryPolicy
 from sim.services.base import Kernel, Target
@@ -93,6 +93,7 @@ class Simulation:
         self.step_budget = step_budget
         self.steps = 0
         self._started = False
+        self._closed = False
         self._running = False
         self._clients: dict[str, Any] = {}
         self._check_targets()
@@ -108,9 +109,13 @@ class Simulation:
             poller.start()
         self.scheduler.start()
         self._started = True
+        gcfreeze.hold()
         return self
 
     def close(self) -> None:
+        if self._started and not self._closed:
+            self._closed = True
+            gcfreeze.release()
         self.emulator.stop(self.stack)
 
     def __enter__(self) -> "Simulation":

@@ -21,12 +21,10 @@ def choice_state(state: StateDecl, raw_input: Any, frame: Frame) -> SimProcess:
     if state.ql == JSONATA:
         return _choice_jsonata(state, raw_input, env)
     value = df.input_path(state, raw_input, env)
-    rules = state.raw.get("Choices", [])
-    matched = None
-    for rule in rules:
-        if choice.evaluate(rule, value, env):
-            matched = rule
-            break
+    matcher = state.memo.get("choices")
+    if matcher is None:  # compiled once per state, not per execution
+        matcher = state.memo["choices"] = choice.compile_choices(state.raw.get("Choices", []))
+    matched = matcher(value, env)
     target = matched["Next"] if matched else state.raw.get("Default")
     if target is None:
         raise StatesError(StatesErrorName.NO_CHOICE_MATCHED, choice.no_match_cause(state.name))
@@ -72,7 +70,11 @@ def wait_state(state: StateDecl, raw_input: Any, frame: Frame) -> SimProcess:
         out_fn = lambda: df.output_path(state.raw.get("OutputPath", "$"), value, env)  # noqa: E731
         assign_fn = lambda: df.assignments(state.raw.get("Assign"), state.ql, value, None, env)  # noqa: E731
     if seconds > 0:
-        yield clock.timeout(seconds)
+        timer = clock.timeout(seconds)
+        try:
+            yield timer
+        finally:  # stopped or timed out mid-wait: the timer must not keep the run going
+            clock.cancel(timer)
     return Step(None if state.end else state.next, out_fn(), assign_fn())
 
 

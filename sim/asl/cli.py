@@ -63,7 +63,7 @@ def run_command(definition: Path = typer.Argument(..., help="A state machine def
                                "started": ex.start_date.isoformat(), "stopped": ex.stop_date.isoformat()
                                if ex.stop_date else None}
         if history:
-            out["history"] = ex.history.events
+            out["history"] = ex.history.aws()
     print(json.dumps(out, default=_iso, ensure_ascii=False))
     if ex.status == "RUNNING":
         raise typer.Exit(3)

@@ -147,22 +147,33 @@ def run_all(clock, makers: list[Callable[[], SimProcess]], limit: int | None,
     """Run the sub-programs, at most ``limit`` at once, in index order; their outputs in order.
 
     The first failure aborts the others and is raised, unless ``tolerate(index, error)``
-    accepts it (the failed item's output is then its error output)."""
+    accepts it (the failed item's output is then its error output). Each finished
+    sub-program wakes this one through a shared event, so a Map of n items costs O(n)."""
     results: list[Any] = [None] * len(makers)
     pending: dict[simpy.Process, int] = {}
+    finished: list[simpy.Process] = []
+    wake = [clock.event()]
+
+    def done(proc: simpy.Process) -> None:
+        proc.defused = True  # its failure is handled here, in index order
+        finished.append(proc)
+        if not wake[0].triggered:
+            wake[0].succeed()
+
     started = 0
     try:
         while started < len(makers) or pending:
             while started < len(makers) and (not limit or len(pending) < limit):
                 proc = clock.process(makers[started]())
-                proc.callbacks.append(_defuse)
+                proc.callbacks.append(done)
                 pending[proc] = started
                 started += 1
-            try:
-                yield clock.env.any_of(list(pending))
-            except StatesError:
-                pass  # collected below, in index order
-            for proc in sorted((p for p in pending if p.triggered), key=pending.get):
+            if not finished:
+                yield wake[0]
+            wake[0] = clock.event()
+            batch = sorted(finished, key=pending.get)
+            finished.clear()
+            for proc in batch:
                 i = pending.pop(proc)
                 if proc.ok:
                     results[i] = proc.value

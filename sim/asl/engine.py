@@ -19,7 +19,7 @@ import simpy
 from sim.asl import dataflow as df
 from sim.asl.env import Env, Variables
 from sim.asl.errors import StatesError, StatesErrorName
-from sim.asl.history import payload
+from sim.asl.history import Json, payload
 from sim.asl.machine import JSONATA, Catcher, Machine, Retrier, StateDecl
 
 SimProcess = Generator[simpy.Event, Any, Any]
@@ -79,8 +79,7 @@ def run_program(machine: Machine, value: Any, frame: Frame) -> SimProcess:
 def run_state(state: StateDecl, raw_input: Any, frame: Frame) -> SimProcess:
     ex = frame.ex
     h = ex.history
-    entered = h.add(f"{state.type}StateEntered", frame.prev,
-                    h.enabled and {"name": state.name, **payload("input", raw_input)})
+    entered = h.named(state.entered, frame.prev, state.name, "input", raw_input)
     frame.prev = entered
     frame.state_ctx = {"Name": state.name, "EnteredTime": ex.clock.iso()}
     if state.type in RETRY_COUNT_STATES:
@@ -104,15 +103,17 @@ def run_state(state: StateDecl, raw_input: Any, frame: Frame) -> SimProcess:
         raise
     if step.assigned:
         frame.variables.assign(step.assigned)
-    frame.prev = h.add(f"{state.type}StateExited", frame.prev, h.enabled and _exited(state, step))
+    if step.assigned:
+        frame.prev = h.add(state.exited, frame.prev, h.enabled and _exited(state, step))
+    else:
+        frame.prev = h.named(state.exited, frame.prev, state.name, "output", step.output)
     return step
 
 
 def _exited(state: StateDecl, step: Step) -> dict:
     details = {"name": state.name, **payload("output", step.output)}
     if step.assigned:
-        from sim.asl.errors import to_json
-        details["assignedVariables"] = {k: to_json(v) for k, v in step.assigned.items()}
+        details["assignedVariables"] = {k: Json(v) for k, v in step.assigned.items()}
         details["assignedVariablesDetails"] = {"truncated": False}
     return details
 
@@ -166,7 +167,10 @@ def retrying(state: StateDecl, raw_input: Any, frame: Frame) -> SimProcess:
             counts[index] += 1
             frame.ex.trace("retry", state=state.name, error=err.error, attempt=counts[index], delay_s=delay)
             timer = frame.ex.clock.timeout(delay)
-            yield timer
+            try:
+                yield timer
+            finally:  # aborted mid-backoff: the timer must not keep the run going
+                frame.ex.clock.cancel(timer)
             frame.state_ctx["RetryCount"] = frame.state_ctx.get("RetryCount", 0) + 1
 
 

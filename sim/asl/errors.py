@@ -72,9 +72,13 @@ class AslDefinitionError(Exception):
         self.diagnostics = diagnostics
 
     def __str__(self) -> str:
-        return "; ".join(f"{p or '/'}: {m}" for p, m in self.diagnostics)
+        return "; ".join(f"{m} at {p or '/'}" for p, m in self.diagnostics)  # AWS: 'CODE: msg at /ptr'
+
+
+
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def to_json(value: Any) -> str:
     """JSON as Step Functions prints it in messages and histories: compact, UTF-8."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODE(value)

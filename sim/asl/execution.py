@@ -36,13 +36,13 @@ class Execution:
         self.output: Any = None
         self.error: str | None = None
         self.cause: str | None = None
-        self.history = History(clock.now, kind == "STANDARD" if history is None else history)
+        self.history = History(lambda: clock.env.now, clock.to_datetime,
+                               kind == "STANDARD" if history is None else history)
         self.ctx_execution = {"Id": arn, "Input": input, "StartTime": clock.iso(), "Name": name,
                               "RoleArn": role_arn, "RedriveCount": 0}
         self.ctx_state_machine = {"Id": sm_arn, "Name": sm_name}
         self.done: simpy.Event = clock.event()
         self.process: simpy.Process | None = None
-        self._program: simpy.Process | None = None
         self._map_runs = 0
         self.mocks: Any = None  # a Step Functions Local test case (sim.asl.mockconfig.TestCaseMocks)
         self.mock_attempts: dict[str, int] = {}
@@ -57,51 +57,41 @@ class Execution:
         started = self.history.add("ExecutionStarted", 0, self.history.enabled and {
             **payload("input", self.input), "roleArn": self.role_arn, "stateMachineArn": self.sm_arn})
         self.trace("execution.started")
-        self._program = clock.process(run_program(self.machine, self.input, Frame(self, Variables(), started)))
-        self._program.callbacks.append(_defuse)
         limit = self.machine.timeout_s
         if self.kind == "EXPRESS":
             limit = min(limit or EXPRESS_MAX_S, EXPRESS_MAX_S)
-        timer = clock.timeout(limit) if limit else None
+        timer = None
+        if limit:
+            timer = clock.timeout(limit)
+            timer.callbacks.append(self._time_limit)
         try:
-            yield clock.env.any_of([e for e in (self._program, timer) if e is not None])
-        except (StatesError, simpy.Interrupt):
-            pass
-        except Exception:
-            pass  # a defect inside the interpreter: reported below as the program's value
-        if timer is not None:
-            clock.cancel(timer)
-        if self.status != "RUNNING":
-            return  # stopped meanwhile
-        if self._program.triggered:
-            self._finish_program()
-        else:
-            self._program.interrupt("timed out")
-            self._end("TIMED_OUT", "ExecutionTimedOut", StatesErrorName.TIMEOUT, None)
-
-    def _finish_program(self) -> None:
-        program = self._program
-        if program.ok:
-            output = program.value
-            try:
-                _check_output(output)
-            except StatesError as err:
-                return self._end("FAILED", "ExecutionFailed", err.error, err.cause)
+            output = yield from run_program(self.machine, self.input, Frame(self, Variables(), started))
+            _check_output(output)
+        except StatesError as err:
+            if self.status == "RUNNING":
+                self._end("FAILED", "ExecutionFailed", err.error, err.cause)
+            return
+        except simpy.Interrupt:
+            return  # stopped or timed out: stop() / _time_limit() recorded how it ended
+        finally:
+            if timer is not None:
+                clock.cancel(timer)
+        if self.status == "RUNNING":
             self.output = output
             self._end("SUCCEEDED", "ExecutionSucceeded", None, None)
-            return None
-        err = program.value
-        if isinstance(err, StatesError):
-            return self._end("FAILED", "ExecutionFailed", err.error, err.cause)
-        raise err  # an interpreter defect: never hide it as an execution failure
+
+    def _time_limit(self, _timer) -> None:
+        if self.status == "RUNNING" and self.process is not None and self.process.is_alive:
+            self._end("TIMED_OUT", "ExecutionTimedOut", StatesErrorName.TIMEOUT, None)
+            self.process.interrupt("timed out")
 
     def stop(self, error: str | None, cause: str | None) -> None:
         """StopExecution: the program is aborted where it stands."""
         if self.status != "RUNNING":
             return
         self._end("ABORTED", "ExecutionAborted", error, cause)
-        if self._program is not None and self._program.is_alive:
-            self._program.interrupt("stopped")
+        if self.process is not None and self.process.is_alive:
+            self.process.interrupt("stopped")
 
     def _end(self, status: str, event: str, error: str | None, cause: str | None) -> None:
         self.status, self.error, self.cause = status, error, cause

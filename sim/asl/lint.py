@@ -26,14 +26,13 @@ so it matches only if the execution input already carried that field.
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from sim.asl.lint_shapes import ABSENT, Shape, Unknown, describe, join, lookup, truncate
 from sim.asl.lint_states import Edge, step_state
-from sim.asl.validate import iter_states
+from sim.asl.validate import iter_states, load, state_ql
 from sim.asl.validate_fields import escape
 from sim.asl.validate_paths import definite_steps
 
@@ -65,8 +64,8 @@ class Fact:
 
 
 def lint(definition: dict | str) -> list[Finding]:
-    """Data-flow findings for a definition that ``validate`` accepts."""
-    d = json.loads(definition) if isinstance(definition, str) else definition
+    """Data-flow findings; an invalid definition raises AslDefinitionError (see ``validate.load``)."""
+    d = load(definition)
     linter = Linter(d)
     linter.sub(d, "", Unknown("input"), ())
     return linter.report()
@@ -76,7 +75,7 @@ class Linter:
     """State shared by the top machine and its nested machines."""
 
     def __init__(self, definition: dict) -> None:
-        self.top_ql = definition.get("QueryLanguage", "JSONPath")
+        self.top_ql = state_ql(definition, "JSONPath")
         self.findings: dict[tuple, Finding] = {}
         self.choices: dict[tuple, dict] = {}  # (state pointer, rule index) -> verdicts
         self.choice_states: dict[str, tuple[str, dict]] = {}  # pointer -> (name, state)
@@ -115,17 +114,18 @@ class Linter:
             f"{ptr}/Choices/{i}", name, message, tuple(info["why"]), "dead-branch", None)
 
 
-def _writers(definition: dict) -> dict[str, list[str]]:
-    """Top-level keys the machine writes with a ResultPath -> where."""
-    out: dict[str, list[str]] = {}
+def _writers(definition: dict) -> dict[tuple[str, str], list[str]]:
+    """(machine pointer, top-level key) written by a ResultPath of that machine's states -> where."""
+    out: dict[tuple[str, str], list[str]] = {}
     for ptr, state in iter_states(definition):
+        scope = ptr.rsplit("/States/", 1)[0]
         spots = [(f"{ptr}/ResultPath", state.get("ResultPath"))]
         spots += [(f"{ptr}/Catch/{i}/ResultPath", c.get("ResultPath"))
                   for i, c in enumerate(state.get("Catch") or []) if isinstance(c, dict)]
         for where, path in spots:
             steps = definite_steps(path) if type(path) is str else None
             if steps and steps[0][0] == "key":
-                out.setdefault(steps[0][1], []).append(where)
+                out.setdefault((scope, steps[0][1]), []).append(where)
     return out
 
 
@@ -135,6 +135,7 @@ class Flow:
     def __init__(self, linter: Linter, machine: dict, ptr: str) -> None:
         self.linter, self.machine, self.ptr = linter, machine, ptr
         self.states = machine.get("States") if isinstance(machine.get("States"), dict) else {}
+        self.ql = state_ql(machine, linter.top_ql)
         self.facts: dict[str, dict[tuple, Fact]] = {}
         self.outputs: list[Shape] = []
         self.todo: deque = deque()
@@ -181,8 +182,7 @@ class Ctx:
         self.flow, self.name, self.fact = flow, name, fact
         self.state = flow.states[name]
         self.ptr = f"{flow.ptr}/States/{escape(name)}"
-        ql = self.state.get("QueryLanguage")
-        self.ql = ql if ql in ("JSONPath", "JSONata") else flow.linter.top_ql
+        self.ql = state_ql(self.state, flow.ql)
 
     # ------------------------------------------------------------ results
     def output(self, shape: Shape) -> None:
@@ -200,7 +200,7 @@ class Ctx:
                      for i, b in enumerate(branches))
 
     def written(self, steps: tuple) -> bool:
-        return steps[0][0] == "key" and steps[0][1] in self.flow.linter.writers
+        return steps[0][0] == "key" and (self.flow.ptr, steps[0][1]) in self.flow.linter.writers
 
     # ------------------------------------------------------------ findings
     def missing(self, pointer: str, path: str, cause: str, doc: Shape) -> None:
@@ -227,8 +227,9 @@ class Ctx:
         edge = self.fact.trail[-1]
         steps = definite_steps(var) or ()
         if verdict == "input":
-            writers = ", ".join(self.flow.linter.writers.get(steps[0][1], []))
+            writers = ", ".join(self.flow.linter.writers.get((self.flow.ptr, steps[0][1]), []))
             return (f"via [{edge}]: {var} is not written on this path (the machine writes it only at {writers}); "
                     f"the input here is {describe(cur)}" + (f", because {self.fact.note}" if self.fact.note else ""))
         status = lookup(cur, steps)[0] if steps else "?"
-        return f"via [{edge}]: {var} is {'absent' if status == ABSENT else 'present'}; the input here is {describe(cur)}"
+        state = "absent" if status == ABSENT else "present"
+        return f"via [{edge}]: {var} is {state}; the input here is {describe(cur)}"

@@ -77,14 +77,17 @@ def _jsonpath_state(cx: Any) -> list[Edge]:
     if kind == "Choice":
         return choice_edges(cx, eff)
     if kind in ("Wait", "Succeed"):
-        note = None if "InputPath" not in s else f"InputPath '{s['InputPath']}' of '{cx.name}' kept {describe(eff)}"
+        note = f"InputPath '{s['InputPath']}' of '{cx.name}' kept {describe(eff)}" if "InputPath" in s else None
         return _leave(cx, eff, note)
     result, note = _result(cx, kind, eff)
-    result = _result_selector(cx, result) if result is not None else None
-    if result is None:
+    if result is None:  # a Map's ItemSelector misses: the Map fails before any iteration runs
         return []
+    catches = _catch_edges(cx, raw)  # task errors: independent of what happens to a result
+    result = _result_selector(cx, result)
+    if result is None:
+        return catches
     after, note = _result_path(cx, raw, result, note)
-    return _leave(cx, after, note) + _catch_edges(cx, raw)
+    return _leave(cx, after, note) + catches
 
 
 def _input_path(cx: Any, raw: Shape) -> Shape | None:

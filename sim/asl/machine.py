@@ -52,6 +52,12 @@ class StateDecl:
     catchers: list[Catcher]
     processor: "Machine | None" = None  # Map
     branches: "list[Machine]" = field(default_factory=list)  # Parallel
+    memo: dict = field(default_factory=dict)  # per-state compiled forms (e.g. Choice rules)
+    entered: str = ""  # history event types, e.g. "PassStateEntered"
+    exited: str = ""
+
+    def __post_init__(self) -> None:
+        self.entered, self.exited = f"{self.type}StateEntered", f"{self.type}StateExited"
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.raw.get(key, default)

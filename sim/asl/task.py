@@ -10,7 +10,7 @@ import simpy
 from sim.asl import dataflow as df, jsonata_, paths
 from sim.asl.engine import Frame, SimProcess, Step
 from sim.asl.errors import StatesError, StatesErrorName, query_error, runtime_error, to_json
-from sim.asl.history import payload
+from sim.asl.history import Json, payload
 from sim.asl.machine import JSONATA, StateDecl
 from sim.asl.ports import TaskRequest, parse_resource
 
@@ -127,7 +127,7 @@ def _common(req: TaskRequest, ex) -> dict:
 
 def _scheduled(req: TaskRequest, common: dict, ex) -> dict:
     if req.kind == "integration":
-        details = {**common, "region": ex.region, "parameters": to_json(req.parameters)}
+        details = {**common, "region": ex.region, "parameters": Json(req.parameters)}
     else:
         details = {"resource": req.resource, **payload("input", req.parameters)}
     if req.timeout_s is not None:
@@ -150,11 +150,15 @@ def _bounded(req: TaskRequest, clock) -> SimProcess:
         while True:
             if req.heartbeat_s:
                 beat = clock.timeout(max(0.0, req.last_beat_s + req.heartbeat_s - clock.now_s))
-            waits = [e for e in (proc, deadline, beat) if e is not None]
+            waiting = clock.env.any_of([e for e in (proc, deadline, beat) if e is not None])
             try:
-                yield clock.env.any_of(waits)
+                yield waiting
             except StatesError:
                 raise proc.value from None  # the ports' own error, not SimPy's copy of it
+            except simpy.Interrupt:
+                if waiting.callbacks is not None:  # it may still fail, with nobody waiting
+                    waiting.callbacks.append(_defuse)
+                raise
             if proc.triggered:
                 return proc.value
             if deadline is not None and deadline.processed:

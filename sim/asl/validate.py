@@ -150,9 +150,10 @@ class _Walk:
         states = self.states(m, ptr)
         if states is None:
             return
+        default = m.get("QueryLanguage") if m.get("QueryLanguage") in (JSONPATH, JSONATA) else self.top_ql
         for name, state in states.items():
             self.state_name(name, f"{ptr}/States/{escape(name)}")
-            check_state(state, f"{ptr}/States/{escape(name)}", self.state_ql(state), self.rep, self.machine)
+            check_state(state, f"{ptr}/States/{escape(name)}", state_ql(state, default), self.rep, self.machine)
         _check_graph(m, states, ptr, self.rep)
 
     def states(self, m: dict, ptr: str) -> dict | None:
@@ -179,9 +180,12 @@ class _Walk:
         else:
             self.names[name] = ptr
 
-    def state_ql(self, state: Any) -> str:
-        ql = state.get("QueryLanguage") if isinstance(state, dict) else None
-        return ql if ql in (JSONPATH, JSONATA) else self.top_ql
+
+
+def state_ql(state: Any, default: str) -> str:
+    """A state's query language: its own QueryLanguage, else its machine's."""
+    ql = state.get("QueryLanguage") if isinstance(state, dict) else None
+    return ql if ql in (JSONPATH, JSONATA) else default
 
 
 def _check_top(d: dict, rep: Report) -> None:
@@ -191,8 +195,8 @@ def _check_top(d: dict, rep: Report) -> None:
         ql = JSONPATH
     if "Version" in d and d["Version"] != "1.0":
         rep.error("/Version", "Value should be one of the following: [1.0]")
-    if "TimeoutSeconds" in d and not (is_int(d["TimeoutSeconds"]) and d["TimeoutSeconds"] > 0):
-        rep.error("/TimeoutSeconds", "The value of 'TimeoutSeconds' must be a positive integer")
+    if "TimeoutSeconds" in d and not (is_int(d["TimeoutSeconds"]) and d["TimeoutSeconds"] >= 0):
+        rep.error("/TimeoutSeconds", "The value of 'TimeoutSeconds' must be an integer >= 0")
     if "Comment" in d and type(d["Comment"]) is not str:
         rep.error("/Comment", "The value of 'Comment' must be a string")
     _check_state_languages(d, ql, rep)

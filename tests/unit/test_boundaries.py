@@ -51,6 +51,17 @@ def test_services_never_import_another_service():
     assert offenders == []
 
 
+# The interpreter's entry points (the CLI and the conformance harness) build simulations;
+# the interpreter itself reaches the world only through the TaskPorts it declares.
+ASL_ENTRY_POINTS = {"cli.py", "harness.py"}
+
+
+def test_the_asl_interpreter_imports_no_service_and_no_simulation():
+    offenders = [f"{p.name}: {m}" for p in py_files("sim/asl") if p.name not in ASL_ENTRY_POINTS
+                 for m in imports(p) if m.startswith(("sim.services", "sim.simulation", "sim.api", "sim.emulator"))]
+    assert offenders == []
+
+
 WALL_CLOCK = {("time", "time"), ("time", "sleep"), ("time", "monotonic"), ("datetime", "now"),
               ("datetime", "utcnow"), ("date", "today"), ("uuid", "uuid4"), ("random", "random")}
 

@@ -100,7 +100,7 @@ class StepFunctionsApi:
         ex = self.execution(p["executionArn"])
         if ex.kind == "EXPRESS":
             raise _err("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: express'")
-        events = list(ex.history.events)
+        events = ex.history.aws()
         if p.get("reverseOrder"):
             events.reverse()
         start = int(p.get("nextToken") or 0)

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from sim.asl.errors import StatesError, StatesErrorName, to_json
-from sim.asl.ports import TaskRequest
+from sim.asl.ports import TaskRequest, parse_resource
 from sim.services.base import Kernel
 from sim.services.stepfunctions import envelopes
 from sim.services.stepfunctions.sdk import emulator_gaps, sdk_call, sdk_error, to_sdk_params
@@ -31,6 +31,27 @@ OPTIMISED = {
     ("dynamodb", "deleteItem"): ("dynamodb", "DeleteItem"),
     ("states", "startExecution"): ("stepfunctions", "StartExecution"),
 }
+
+
+PATTERNS = {None, "sync", "sync:2", "waitForTaskToken"}
+
+
+def refusal(resource: str) -> str | None:
+    """Why a Task Resource cannot run here (None: it can). Checked when a machine is created."""
+    kind, service, action, pattern = parse_resource(resource)
+    if kind in ("lambda", "activity"):
+        return None
+    if kind != "integration":
+        return f"'{resource}' is not a Task resource Step Functions knows"
+    if service.startswith("aws-sdk:"):
+        return None if pattern in (None, "waitForTaskToken") else f"aws-sdk integrations have no .{pattern} pattern"
+    if service == "states" and action == "startExecution":
+        return None
+    if (service, action) in OPTIMISED and pattern in (None, "waitForTaskToken"):
+        return None
+    return (f"the integration '{resource}' is not modelled (supported: Lambda, lambda:invoke, sqs:sendMessage, "
+            "sns:publish, events:putEvents, dynamodb:getItem/putItem/updateItem/deleteItem, "
+            "states:startExecution[.sync|.sync:2], aws-sdk:*, activities, and .waitForTaskToken)")
 
 
 class Integrations:
@@ -51,7 +72,10 @@ class Integrations:
         return token
 
     def _await_token(self, req: TaskRequest):
-        req.callback = self.k.clock.event()
+        # Once per attempt: an answer that came while the request was still being made
+        # (a handler calling SendTaskSuccess before its Invoke returned) must not be lost.
+        if req.callback is None:
+            req.callback = self.k.clock.event()
         self.tokens[req.token] = req
         return req.callback
 

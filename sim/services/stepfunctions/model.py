@@ -19,7 +19,8 @@ from sim.errors import AwsError, aws_error
 from sim.services.base import Kernel
 from sim.services.stepfunctions.activities import Activities
 from sim.services.stepfunctions.api import StepFunctionsApi
-from sim.services.stepfunctions.integrations import Integrations
+from sim.errors import Refused
+from sim.services.stepfunctions.integrations import Integrations, refusal
 
 DEFAULT_ROLE = "arn:aws:iam::{account}:role/shadowsim-states"
 NAME_MAX = 80  # docs: state machine and execution names are 1-80 characters
@@ -98,7 +99,7 @@ class StepFunctionsService(StepFunctionsApi):
             raise sfn_error("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
         ex = Execution(arn=arn, name=name, sm_arn=sm.arn, sm_name=sm.name, machine=sm.machine, kind=sm.kind,
                        input=value, role_arn=sm.role_arn, clock=self.k.clock, ports=self.integrations,
-                       rng=self.k.streams.rng(f"states.{sm.name}.{name}"), region=self.k.region,
+                       rng=_LazyRng(self.k.streams, f"states.{sm.name}.{name}"), region=self.k.region,
                        trace=self._trace)
         ex.mocks = mocks
         self.executions[arn] = ex
@@ -127,13 +128,45 @@ class StepFunctionsService(StepFunctionsApi):
         return result
 
 
+class _LazyRng:
+    """The execution's seeded stream, made on first use (most executions never draw)."""
+
+    __slots__ = ("_streams", "_name", "_rng")
+
+    def __init__(self, streams: Any, name: str) -> None:
+        self._streams, self._name, self._rng = streams, name, None
+
+    def __getattr__(self, attr: str) -> Any:
+        if self._rng is None:
+            self._rng = self._streams.rng(self._name)
+        return getattr(self._rng, attr)
+
+
 def load_machine(text: str) -> Machine:
     """Compile a definition for CreateStateMachine; an invalid one is AWS's InvalidDefinition."""
     try:
-        import importlib.util  # TEMP until validate lands
-        if importlib.util.find_spec("sim.asl.validate"):
-            from sim.asl import validate
-            validate.load(text)
-        return compile_machine(text)
+        from sim.asl import validate
+        validate.load(text)
+        machine = compile_machine(text)
     except AslDefinitionError as exc:
         raise sfn_error("InvalidDefinition", f"Invalid State Machine Definition: '{exc}'") from None
+    _refuse_unmodelled(machine)
+    return machine
+
+
+def _refuse_unmodelled(machine: Machine, where: str = "") -> None:
+    """Refuse, by name and before anything runs, what the simulator does not model."""
+    for name, state in machine.states.items():
+        pointer = f"{where}/States/{name}"
+        if state.type == "Task":
+            why = refusal(state.raw.get("Resource", ""))
+            if why:
+                raise Refused(f"{pointer}/Resource: {why}")
+        if state.type == "Map" and state.raw.get("ResultWriter"):
+            raise Refused(f"{pointer}/ResultWriter: exporting Map Run results to S3 is not modelled; remove "
+                          "ResultWriter (the Map's output then holds the results)")
+        if state.processor is not None:
+            _refuse_unmodelled(state.processor, f"{pointer}/ItemProcessor")
+        for i, branch in enumerate(state.branches):
+            _refuse_unmodelled(branch, f"{pointer}/Branches/{i}")
+

@@ -111,7 +111,8 @@ CASES = [
      SCHEMA, "/States/A/Parameters/x.$"),
     ("intrinsic with the wrong arity", m({"A": pass_(Parameters={"x.$": "States.ArrayLength($.a, $.b)"})}),
      SCHEMA, "/States/A/Parameters/x.$"),
-    ("nested intrinsic with the wrong arity", m({"A": pass_(Parameters={"x.$": "States.Format('{}', States.UUID(1))"})}),
+    ("nested intrinsic with the wrong arity",
+     m({"A": pass_(Parameters={"x.$": "States.Format('{}', States.UUID(1))"})}),
      SCHEMA, "/States/A/Parameters/x.$"),
     ("malformed intrinsic", m({"A": pass_(Parameters={"x.$": "States.Format('{}', $.a"})}),
      SCHEMA, "/States/A/Parameters/x.$"),
@@ -165,12 +166,15 @@ CASES = [
     ("TimeoutSeconds 0", m({"A": task(TimeoutSeconds=0)}), SCHEMA, "/States/A/TimeoutSeconds"),
     ("Task without Resource", m({"A": {"Type": "Task", "End": True}}), SCHEMA, "/States/A"),
     ("Resource that is not an ARN", m({"A": task(Resource="my-function")}), "INVALID_RESOURCE", "/States/A/Resource"),
-    ("state name over 80 characters", m({"A" * 81: pass_()}, start="A" * 81), "INVALID_STATE_NAME", "/States/" + "A" * 81),
+    ("state name over 80 characters", m({"A" * 81: pass_()}, start="A" * 81),
+     "INVALID_STATE_NAME", "/States/" + "A" * 81),
     ("duplicate state name across scopes",
      m({"A": {"Type": "Parallel", "End": True, "Branches": [sub({"A": pass_()}, "A")]}}),
      "DUPLICATE_STATE_NAME", "/States/A/Branches/0/States/A"),
-    ("reserved variable name", m({"A": pass_(Assign={"states": 1})}), "RESERVED_VARIABLE_NAME", "/States/A/Assign/states"),
-    ("invalid variable name", m({"A": pass_(Assign={"my-var": 1})}), "INVALID_VARIABLE_NAME", "/States/A/Assign/my-var"),
+    ("reserved variable name", m({"A": pass_(Assign={"states": 1})}),
+     "RESERVED_VARIABLE_NAME", "/States/A/Assign/states"),
+    ("invalid variable name", m({"A": pass_(Assign={"my-var": 1})}),
+     "INVALID_VARIABLE_NAME", "/States/A/Assign/my-var"),
     ("Map item processor: Next names no state",
      m({"A": {"Type": "Map", "End": True, "ItemProcessor": sub({"X": pass_(Next="Gone")})}}),
      TARGET, "/States/A/ItemProcessor/States/X/Next"),
@@ -344,6 +348,18 @@ def test_no_error_on_definitions_that_ran_on_real_aws():
         bad += [f"{name} (text): {d}" for d in validate(json.dumps(definition)) if d.severity == "ERROR"]
     assert seen > 600
     assert bad == []
+
+
+@pytest.mark.parametrize("definition", [
+    [], "[1]", {"StartAt": 1, "States": []}, {"StartAt": "A", "States": {"A": "Pass"}},
+    {"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": "$", "Default": 3}}},
+    {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": LAMBDA, "End": 1.5, "Catch": 1, "Retry": [2]}}},
+    {"StartAt": "A", "States": {"A": {"Type": "Parallel", "Branches": [1, {"States": {}}], "End": True}}},
+    {"StartAt": "A", "States": {"A": {"Type": "Map", "ItemProcessor": [], "Iterator": {}, "End": True}}},
+    {"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"a.$": None, "b": {"c.$": ["$"]}}, "End": True}}},
+])
+def test_malformed_definitions_give_diagnostics_not_exceptions(definition):
+    assert any(d.severity == "ERROR" for d in validate(definition))
 
 
 def test_cases_do_not_mutate_their_input():
