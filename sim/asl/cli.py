@@ -11,7 +11,7 @@ import typer
 from sim.asl.conformance import conformance_command
 from sim.asl.validate import validate_command
 from sim.cli import friendly
-from sim.errors import ConfigError
+from sim.errors import AwsError, ConfigError
 
 KNOWN_GAPS = Path(__file__).with_name("known_gaps.yaml")
 asl_app = typer.Typer(help="Amazon States Language: validate, run, and check against AWS-recorded cases.",
@@ -56,7 +56,11 @@ def run_command(definition: Path = typer.Argument(..., help="A state machine def
     the_stack = load_stack(stack) if stack else Stack(name="asl-run")
     with Simulation(the_stack, seed=seed, epoch=epoch, tz="UTC") as s:
         sfn = s.stepfunctions
-        sm = sfn.create(sm_name, definition_text, "EXPRESS" if express else "STANDARD")
+        try:
+            sm = sfn.create(sm_name, definition_text, "EXPRESS" if express else "STANDARD")
+        except AwsError as exc:  # InvalidDefinition: one message and exit 2, like any bad input
+            raise ConfigError(f"{definition}: {exc.message}; fix the definition "
+                              f"(`shadowsim asl validate {definition}` lists every problem)") from None
         ex = sfn.start(sm, json.dumps(value), "asl-run", "cli", mocks=mocks)
         s.run()
         out: dict[str, Any] = {"status": ex.status, "output": ex.output, "error": ex.error, "cause": ex.cause,

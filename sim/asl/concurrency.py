@@ -185,11 +185,28 @@ def run_all(clock, makers: list[Callable[[], SimProcess]], limit: int | None,
                     raise err
                 results[i] = error_output(err)
     except (StatesError, simpy.Interrupt):
-        for proc in pending:
-            if proc.is_alive:
-                proc.interrupt("aborted")
+        aborted = [proc for proc in pending if proc.is_alive]
+        for proc in aborted:
+            proc.interrupt("aborted")
+        if aborted:  # let them record their aborted events (same instant) before the failure goes on
+            yield _settled(clock, aborted)
         raise
     return results
+
+
+def _settled(clock, procs: list[simpy.Process]) -> simpy.Event:
+    """An event that succeeds once every process in ``procs`` has ended, however it ended."""
+    done = clock.event()
+    left = [len(procs)]
+
+    def one(_event: simpy.Event) -> None:
+        left[0] -= 1
+        if left[0] == 0:
+            done.succeed()
+
+    for proc in procs:
+        proc.callbacks.append(one)
+    return done
 
 
 def _defuse(event: simpy.Event) -> None:

@@ -101,6 +101,7 @@ class Execution:
         else:
             details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
         self.history.add(event, self.history.last_id, self.history.enabled and details)
+        self.history.close()
         self.trace("execution.ended", status=status, error=error)
         if not self.done.triggered:
             self.done.succeed(self)

@@ -41,7 +41,7 @@ class History:
     """Events as recorded: timestamps in clock seconds, payloads as ``Json``; ``aws()`` gives
     them in GetExecutionHistory's shape."""
 
-    __slots__ = ("events", "now_s", "to_datetime", "enabled", "last_id")
+    __slots__ = ("events", "now_s", "to_datetime", "enabled", "last_id", "closed")
 
     def __init__(self, now_s: Callable[[], float], to_datetime: Callable[[float], Any], enabled: bool = True) -> None:
         self.events: list[dict[str, Any]] = []
@@ -49,10 +49,14 @@ class History:
         self.to_datetime = to_datetime
         self.enabled = enabled
         self.last_id = 0
+        self.closed = False  # the execution's terminal event is recorded: nothing comes after it
 
     def add(self, event_type: str, previous_id: int, details: dict[str, Any] | None = None) -> int:
         """Record one event; returns its id (ids count even when history is off, so causes
-        that name an event id read the same for Standard and Express)."""
+        that name an event id read the same for Standard and Express). Nothing is recorded
+        after the terminal event (``close``): a stopped or timed-out program unwinds silently."""
+        if self.closed:
+            return self.last_id
         self.last_id += 1
         if self.enabled:
             event: dict[str, Any] = {"timestamp": self.now_s(), "type": event_type, "id": self.last_id,
@@ -61,6 +65,9 @@ class History:
                 event[details_key(event_type)] = details
             self.events.append(event)
         return self.last_id
+
+    def close(self) -> None:
+        self.closed = True
 
     def types(self) -> list[str]:
         return [e["type"] for e in self.events]

@@ -68,7 +68,7 @@ class StepFunctionsApi:
     def _api_DescribeExecution(self, p: dict, caller: str) -> dict:
         ex = self.execution(p["executionArn"])
         if ex.kind == "EXPRESS":
-            raise _err("InvalidArn", f"Invalid Arn: 'Resource type not valid in this context: express'")
+            raise _err("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: express'")
         return ex.describe()
 
     def _api_DescribeStateMachineForExecution(self, p: dict, caller: str) -> dict:
@@ -87,13 +87,17 @@ class StepFunctionsApi:
         wanted = p.get("statusFilter")
         rows = [ex for ex in self.executions.values() if ex.sm_arn == sm.arn and (not wanted or ex.status == wanted)]
         rows.reverse()  # newest first, as AWS lists them
+        start = _page_start(p.get("nextToken"))
+        size = p.get("maxResults") or PAGE_MAX
         out = []
-        for ex in rows[: p.get("maxResults") or PAGE_MAX]:
+        for ex in rows[start:start + size]:
             row = {"executionArn": ex.arn, "stateMachineArn": ex.sm_arn, "name": ex.name, "status": ex.status,
                    "startDate": ex.start_date}
             if ex.stop_date:
                 row["stopDate"] = ex.stop_date
             out.append(row)
+        if start + size < len(rows):
+            return {"executions": out, "nextToken": str(start + size)}
         return {"executions": out}
 
     def _api_GetExecutionHistory(self, p: dict, caller: str) -> dict:
@@ -103,7 +107,7 @@ class StepFunctionsApi:
         events = ex.history.aws()
         if p.get("reverseOrder"):
             events.reverse()
-        start = int(p.get("nextToken") or 0)
+        start = _page_start(p.get("nextToken"))
         size = p.get("maxResults") or PAGE_MAX
         page = events[start:start + size]
         if p.get("includeExecutionData") is False:
@@ -149,6 +153,15 @@ class StepFunctionsApi:
 
     def _api_GetActivityTask(self, p: dict, caller: str):
         return (yield from self.activities.get_task(p["activityArn"], p.get("workerName") or caller))
+
+
+def _page_start(token: str | None) -> int:
+    """The index a nextToken this API handed out stands for; anything else is AWS's InvalidToken."""
+    if not token:
+        return 0
+    if not token.isdigit():
+        raise _err("InvalidToken", f"Invalid Token: '{token}'")
+    return int(token)
 
 
 def _without_data(event: dict) -> dict:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from sim import Simulation
 from sim.stack.load import stack_from_dict
 
 
@@ -15,21 +12,6 @@ def make_stack(name: str = "t", **parts) -> "Stack":  # noqa: F821
 def fn(name: str, handler, **kw) -> dict:
     return {"name": name, "handler": handler, "duration": {"kind": "fixed", "seconds": 0.0},
             "cold_start": {"kind": "fixed", "seconds": 0.0}, **kw}
-
-
-@pytest.fixture
-def simulate():
-    """simulate(stack, **options) -> a started Simulation, closed after the test."""
-    started = []
-
-    def _make(stack, **options):
-        sim = Simulation(stack, **options).start()
-        started.append(sim)
-        return sim
-
-    yield _make
-    for sim in started:
-        sim.close()
 
 
 def starts(result, function: str) -> list[float]:
