@@ -92,11 +92,13 @@ def print_summary(result: "sim.RunResult", paths: dict | None = None) -> None:
         console.print("open the timeline at https://ui.perfetto.dev (load timeline.json); it never leaves your machine")
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, run: bool = True) -> None:
+    """Add the simulator's commands; ``run=False`` leaves ``run`` to an application that extends it."""
     from sim.asl.cli import asl_app
 
     app.command("version")(version)
-    app.command("run")(run_stack)
+    if run:
+        app.command("run")(run_stack)
     app.add_typer(asl_app, name="asl")
 
 

@@ -187,6 +187,20 @@ class Emulator:
 
             ses_backends[self.account_id][self.region].reset()
 
+    def sent_emails(self) -> list[dict[str, Any]]:
+        """Emails SES accepted in this account (in-process moto keeps them; a remote endpoint
+        does not expose them the same way, so this is in-process only)."""
+        if self.endpoint_url is not None:
+            raise ConfigError("reading sent emails needs the in-process emulator (no --endpoint-url)")
+        from moto.ses.models import ses_backends
+
+        out = []
+        for msg in ses_backends[self.account_id][self.region].sent_messages:
+            to = (getattr(msg, "destinations", None) or {}).get("ToAddresses", [])
+            out.append({"id": msg.id, "source": msg.source, "to": list(to),
+                        "subject": getattr(msg, "subject", None), "body": getattr(msg, "body", None)})
+        return out
+
     def _setup_tables(self, stack: Stack) -> None:
         if not stack.tables:
             return

@@ -31,6 +31,7 @@ from sim.ledger import Ledger
 from sim.result import RunResult
 from sim.runtime import gcfreeze, interpose
 from sim.runtime.calls import PROCEED, ApiCall
+from sim.runtime.http import App, HttpCall, HttpFront
 from sim.runtime.retries import RetryPolicy
 from sim.services.base import Kernel, Target
 from sim.services.dynamodb.ttl import TtlSweeper
@@ -90,6 +91,7 @@ class Simulation:
         self.pollers = [Poller(self.kernel, self.sqs, m, _FunctionPort(self)) for m in stack.event_source_mappings]
         self.ttl = TtlSweeper(self.kernel, stack.tables, self.emulator.client, ttl_deletion_delay_s)
         self.api = ApiFront(self)
+        self.http = HttpFront(self.kernel)
         self.step_budget = step_budget
         self.steps = 0
         self._started = False
@@ -196,6 +198,18 @@ class Simulation:
 
         client.meta.events.register_first("before-parameter-build", mark)
         return client
+
+    # -- HTTP services mounted into the simulation -------------------------------------
+    def mount_http(self, host: str, app: App, *, median_latency_s: float | None = None) -> None:
+        """Serve handlers' ``requests`` calls to ``host`` with ``app(HttpRequest) -> HttpResponse``,
+        in-process, on this simulation's clock (see ``sim/runtime/http.py``)."""
+        self.http.mount(host, app, median_latency_s)
+
+    def serve_call(self, inv, call: ApiCall | HttpCall):
+        """SimProcess: the reply to what a handler asked at a scheduling point."""
+        if isinstance(call, HttpCall):
+            return (yield from self.http.serve(inv, call))
+        return (yield from self.api.serve(inv, call))
 
     def control_call(self, call: ApiCall):
         if self._running:

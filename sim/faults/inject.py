@@ -7,6 +7,7 @@ stream, so the same run fires the same faults. Every fired rule is traced.
 from __future__ import annotations
 
 import random
+from fnmatch import fnmatchcase
 from typing import Any, Callable
 
 from sim.faults.plan import FaultAction, FaultPlan, FaultRule, parse_range
@@ -55,6 +56,8 @@ def _matches(rule: FaultRule, now_s: float, attrs: dict[str, Any]) -> bool:
         want = getattr(m, key)
         if want is not None and attrs.get(key) != want:
             return False
+    if m.path is not None and ("path" not in attrs or not fnmatchcase(str(attrs["path"]), m.path)):
+        return False  # only HTTP calls carry a path: a rule with a path never matches a boto3 call
     if m.attempt is not None:
         lo, hi = parse_range(m.attempt)
         if not lo <= int(attrs.get("attempt", 0)) <= hi:

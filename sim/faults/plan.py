@@ -3,13 +3,18 @@
 Injection points
   invocation_start  a Lambda invocation is about to run its handler
   invocation_end    the handler returned; the runtime is about to report it
-  api_call          a boto3 call made by handler code (by service and operation)
+  api_call          a boto3 call made by handler code (by service and operation), or an
+                    HTTP request to a host mounted with ``Simulation.mount_http``:
+                    service "http:<host>", operation the method ("GET", "POST", ...),
+                    and ``path`` a glob on the URL path ("/v2/orders", "/v2/orders/*")
   delivery          a message handed from one service to another
                     (channel: lambda-async, events, sqs, scheduler)
 
 Actions
-  raise_error   the call, or the invocation, fails with ``code`` (AWS's error shape)
-  throttle      the service's throttling error (Lambda: TooManyRequestsException, ...)
+  raise_error   the call, or the invocation, fails with ``code`` (AWS's error shape);
+                an HTTP call is answered ``status`` with {"code": code, "message": message}
+  throttle      the service's throttling error (Lambda: TooManyRequestsException, ...;
+                an HTTP call: status 429)
   hang          the invocation never finishes: it runs until its timeout
   kill          the invocation's sandbox dies ``seconds`` after start (Runtime.ExitError)
   crash_after   the handler's side effects stay, then the invocation fails
@@ -63,6 +68,7 @@ class FaultMatch(_Model):
     operation: str | None = None
     channel: Literal["lambda-async", "events", "sqs", "scheduler"] | None = None
     resource: str | None = None  # rule, queue, function or schedule a delivery goes through or to
+    path: str | None = None  # an HTTP call's URL path, as a glob ("/v2/orders*"); HTTP calls only
     attempt: str | None = None  # 0-based attempt range, e.g. "0" or "1-2"
     nth: list[int] | None = None  # 1-based: fire on these matching occurrences only
     probability: float = Field(1.0, ge=0.0, le=1.0)
@@ -75,6 +81,12 @@ class FaultMatch(_Model):
         if v is not None:
             parse_range(v)
         return v
+
+    @model_validator(mode="after")
+    def _path_only_for_api_calls(self) -> "FaultMatch":
+        if self.path is not None and self.point != "api_call":
+            raise ValueError(f"'path' matches HTTP calls, which are injected at 'api_call', not {self.point!r}")
+        return self
 
     @field_validator("nth", mode="before")
     @classmethod

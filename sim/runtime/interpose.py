@@ -27,7 +27,7 @@ import boto3
 from botocore import handlers as botocore_handlers
 from botocore.awsrequest import AWSResponse
 
-from sim.runtime import netguard
+from sim.runtime import http, netguard
 from sim.runtime.calls import PROCEED, ApiCall, Respond, Sleep
 from sim.runtime.greenlets import ask_simulator, current_owner
 from sim.runtime.retries import policy_for
@@ -105,3 +105,4 @@ def install() -> None:
     boto3.DEFAULT_SESSION = None
     time.sleep = virtual_sleep
     netguard.install()
+    http.install()

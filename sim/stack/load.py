@@ -11,8 +11,17 @@ from sim.errors import ConfigError
 from sim.stack.spec import Stack
 
 
+LIST_KEYS = ("functions", "buses", "rules", "queues", "event_source_mappings", "tables", "buckets", "schedules",
+             "ses_identities", "state_machines")
+
+
 def load_stack(path: str | Path) -> Stack:
-    path = Path(path)
+    return stack_from_dict(read_stack_data(Path(path)), source=str(path))
+
+
+def read_stack_data(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """A stack file's data, with ``extends: other.yaml`` merged in (a variant that shares most
+    of its resources with another states only what differs)."""
     if not path.is_file():
         raise ConfigError(f"{path}: stack file not found; pass the path of a stack YAML file")
     try:
@@ -26,7 +35,52 @@ def load_stack(path: str | Path) -> Stack:
     for sm in data.get("state_machines") or []:
         if isinstance(sm, dict) and isinstance(sm.get("definition_file"), str):
             sm["definition_file"] = str((path.parent / sm["definition_file"]).resolve())
-    return stack_from_dict(data, source=str(path))
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    parent_path = (path.parent / parent).resolve()
+    if parent_path in seen or parent_path == path.resolve():
+        raise ConfigError(f"{path}: 'extends: {parent}' makes a cycle; a stack cannot extend itself")
+    return merge_stack_data(read_stack_data(parent_path, seen + (path.resolve(),)), data, str(path))
+
+
+def merge_stack_data(base: dict, child: dict, source: str) -> dict:
+    """Child scalars replace the base's; list entries with the same name replace the base's
+    entry in place; ``remove: {functions: [names], ...}`` drops base entries."""
+    merged = dict(base)
+    removals = child.pop("remove", None) or {}
+    for kind, names in removals.items():
+        if kind not in LIST_KEYS:
+            raise ConfigError(f"{source}: 'remove' names {kind!r}; it can remove from {', '.join(LIST_KEYS)}")
+        present = {_entry_name(e) for e in merged.get(kind) or []}
+        missing = [n for n in names if n not in present]
+        if missing:
+            raise ConfigError(f"{source}: 'remove: {kind}' names {missing}, which the base stack does not have")
+        merged[kind] = [e for e in merged.get(kind) or [] if _entry_name(e) not in names]
+    for key, value in child.items():
+        if key in LIST_KEYS:
+            merged[key] = _merge_list(merged.get(key) or [], value or [])
+        else:
+            merged[key] = value
+    return merged
+
+
+def _merge_list(base: list, child: list) -> list:
+    out = list(base)
+    index = {_entry_name(e): i for i, e in enumerate(out)}
+    for entry in child:
+        name = _entry_name(entry)
+        if name is not None and name in index:
+            out[index[name]] = entry
+        else:
+            out.append(entry)
+    return out
+
+
+def _entry_name(entry) -> str | None:
+    if isinstance(entry, dict):
+        return entry.get("name") or (f"{entry.get('queue')}->{entry.get('function')}" if "queue" in entry else None)
+    return entry if isinstance(entry, str) else None
 
 
 def stack_from_dict(data: dict, source: str = "<stack>") -> Stack:

@@ -182,6 +182,9 @@ class StateMachineSpec(_Model):
     definition_file: str | None = None  # relative paths resolve against the stack file's folder
     type: Literal["STANDARD", "EXPRESS"] = "STANDARD"
     role_arn: str | None = None
+    # Literal text replacements applied to the definition before it is created, like SAM's
+    # DefinitionSubstitutions but for definitions that carry bare placeholders (e.g. "REGION").
+    replacements: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_definition(self) -> "StateMachineSpec":
@@ -194,14 +197,18 @@ class StateMachineSpec(_Model):
         from pathlib import Path
 
         if self.definition is not None:
-            return json.dumps(self.definition)
-        path = Path(self.definition_file)
-        try:
-            return path.read_text()
-        except OSError as exc:
-            from sim.errors import ConfigError
-            raise ConfigError(f"state machine {self.name!r}: cannot read definition_file {path} ({exc.strerror}); "
-                              "fix the path (relative paths are from the stack file)") from None
+            text = json.dumps(self.definition)
+        else:
+            path = Path(self.definition_file)
+            try:
+                text = path.read_text()
+            except OSError as exc:
+                from sim.errors import ConfigError
+                raise ConfigError(f"state machine {self.name!r}: cannot read definition_file {path} "
+                                  f"({exc.strerror}); fix the path (relative paths are from the stack file)") from None
+        for old, new in self.replacements.items():
+            text = text.replace(old, new)
+        return text
 
 
 class Stack(_Model):

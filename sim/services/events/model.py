@@ -41,6 +41,7 @@ class EventsService:
     def __init__(self, k: Kernel, buses: list[str], rules: list[RuleSpec]) -> None:
         self.k = k
         self.buses = {"default", *buses}
+        self.archive: list[tuple[float, str, dict]] = []  # (t, bus, event) of every routed event
         self.rules: list[RuleSpec] = []
         self.patterns: dict[str, dict] = {}
         for rule in rules:
@@ -106,6 +107,7 @@ class EventsService:
                    and matches(self.patterns[r.name], event)]
         k.trace.add(now, "events.put", bus, event_id=event["id"], source=event["source"],
                     detail_type=event["detail-type"], rules=[r.name for r in matched], origin=origin)
+        self.archive.append((now, bus, event))  # what reached each bus, for reports (never read back)
         if not matched:
             k.ledger.open(now, f"{event['id']}", "eventbridge-event", origin)
             k.ledger.close(now, event["id"], "dropped", f"no rule on bus {bus} matched")

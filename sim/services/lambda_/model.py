@@ -216,7 +216,7 @@ class LambdaService:
                             log_stream=f"{clock.now():%Y/%m/%d}/[$LATEST]{request_id.replace('-', '')[:32]}")
         log = LogCapture(k, spec.name, request_id)
         driver = HandlerDriver(inv, self.handlers[spec.name], event, ctx, self.scope(spec),
-                               self.sim.api.serve, clock.timeout, log)
+                               self.sim.serve_call, clock.timeout, log)
         box: dict[str, Any] = {}
         body = clock.process(self._body(spec, driver, start_faults, attempt, box))
         finished = yield from race(clock, body, clock.timeout(limit))

@@ -22,6 +22,7 @@ import simpy
 from sim.runtime.calls import ApiCall, InvocationKilled, Sleep
 from sim.runtime.context import LambdaContext
 from sim.runtime.greenlets import HandlerGreenlet, Outcome, run_handler
+from sim.runtime.http import HttpCall
 
 
 @dataclass
@@ -92,7 +93,7 @@ class HandlerDriver:
                  log: Callable[[str], None]) -> None:
         self.inv = inv
         self.scope = scope  # () -> context manager: env + time pin for this function
-        self.serve_call = serve_call  # (inv, call) -> SimProcess yielding the reply
+        self.serve_call = serve_call  # (inv, call) -> SimProcess yielding the reply (ApiCall or HttpCall)
         self.timeout = timeout
         self.log = log  # receives each line the handler printed, as CloudWatch Logs would
         self.greenlet = HandlerGreenlet(lambda *_: run_handler(handler, event, context), inv)
@@ -124,7 +125,7 @@ class HandlerDriver:
             if isinstance(msg, Sleep):
                 yield self.timeout(max(msg.seconds, 0.0))
                 reply = None
-            elif isinstance(msg, ApiCall):
+            elif isinstance(msg, (ApiCall, HttpCall)):
                 reply = yield from self.serve_call(self.inv, msg)
             else:  # pragma: no cover - a bug in the runtime, not in handler code
                 raise RuntimeError(f"unexpected request from handler: {msg!r}")

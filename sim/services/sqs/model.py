@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from sim.errors import AwsError, SimError
 from sim.services.base import Kernel
@@ -115,9 +114,17 @@ class SqsService:
             k.ledger.note(now, m.id, "received", f"{consumer or 'ReceiveMessage'} (count {m.receive_count})")
             k.trace.add(now, "sqs.received", q.name, message_id=m.id, receive_count=m.receive_count,
                         consumer=consumer or None)
+            self._stop_visibility_timer(m)
             timer = k.clock.timeout(vt)
             timer.callbacks.append(lambda _e, m=m, h=m.receipt_handle: self._visibility_expired(q, m, h))
+            m.visibility_timer = timer
         return received
+
+    def _stop_visibility_timer(self, m: Message) -> None:
+        """A deleted (or re-timed) message's old timeout no longer keeps the run going."""
+        if m.visibility_timer is not None:
+            self.k.clock.cancel(m.visibility_timer)
+            m.visibility_timer = None
 
     def _visibility_expired(self, q: Queue, m: Message, handle: str) -> None:
         if m in q.messages and m.in_flight and m.receipt_handle == handle:
@@ -144,6 +151,7 @@ class SqsService:
     def delete(self, q: Queue, handle: str, consumer: str = "") -> None:
         m = q.message_for(handle)
         q.remove(m)
+        self._stop_visibility_timer(m)
         now = self.k.clock.now_s
         entry = self.k.ledger.entries.get(m.id)
         if entry is not None and entry.status == "open":
@@ -164,9 +172,11 @@ class SqsService:
         if timeout_s == 0:
             self._visibility_expired(q, m, handle)
             return
+        self._stop_visibility_timer(m)
         timer = self.k.clock.timeout(timeout_s)
         timer.callbacks.append(lambda _e, h=handle: self._visibility_expired(q, m, h)
                                if m.visible_at <= self.k.clock.now_s else None)
+        m.visibility_timer = timer
 
     def _expire(self, q: Queue, m: Message) -> None:
         if m in q.messages:
@@ -251,7 +261,9 @@ class SqsService:
         wait_s = min(int(p.get("WaitTimeSeconds", 0)), MAX_WAIT_S)
         deadline = self.k.clock.now_s + wait_s
         while not q.has_receivable(self.k.clock.now_s) and self.k.clock.now_s < deadline:
-            yield q.available | self.k.clock.timeout(deadline - self.k.clock.now_s)
+            timer = self.k.clock.timeout(deadline - self.k.clock.now_s)
+            yield q.available | timer
+            self.k.clock.cancel(timer)  # woken by a message: the wait's end no longer matters
         msgs = self.receive(q, max_n, p.get("VisibilityTimeout"), consumer=caller)
         return {"Messages": [self._wire(q, m) for m in msgs]} if msgs else {}
 

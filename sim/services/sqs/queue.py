@@ -41,6 +41,7 @@ class Message:
     receipt_handle: str | None = None
     in_flight: bool = False
     system: dict[str, str] = field(default_factory=dict)
+    visibility_timer: Any = field(default=None, repr=False)  # the pending timeout of the current receive
 
     @property
     def md5(self) -> str:
