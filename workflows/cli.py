@@ -9,7 +9,7 @@ import typer
 
 from sim.errors import ConfigError
 
-from sim.cli import friendly, print_summary, register, run_stack
+from sim.cli import console, friendly, register, run_stack
 from workflows.alchemiser.cli import run_day_command
 from workflows.dsl.cli import dsl_app
 from workflows.marketdata.cli import record_command
@@ -20,7 +20,6 @@ register(app, run=False)
 app.command("record")(record_command)
 app.add_typer(dsl_app, name="dsl")
 
-EXAMPLE_STACK = Path(__file__).parent / "examples" / "orders" / "stack.yaml"
 
 
 @app.command("run")
@@ -56,11 +55,11 @@ def run(stack_file: Optional[Path] = typer.Argument(None, help="A stack YAML fil
 @app.command()
 @friendly
 def demo(seed: int = typer.Option(7, help="Seed for every random stream."),
-         out: Path = typer.Option(Path("reports/demo"), help="Where to write the trace and timeline.")) -> None:
-    """Run the bundled example stack through one simulated morning and print its trace summary."""
-    import sim
+         day: str = typer.Option("2026-01-14", help="The trading day to run."),
+         out: Path = typer.Option(Path("reports/demo"), help="Where to write traces, timelines and histories.")) -> None:
+    """One Alchemiser trading day on the bundled fixtures, legacy and Step Functions (the seed's B.1)."""
+    from workflows.alchemiser.cli import run_day_command
 
-    stack = sim.load_stack(EXAMPLE_STACK)
-    with sim.Simulation(stack, seed=seed, epoch="2026-01-12T09:00", tz="America/New_York") as s:
-        result = s.run(until=3 * 3600)
-    print_summary(result, result.write(out))
+    for variant in ("legacy", "stepfunctions"):
+        run_day_command(variant, day, seed, None, None, out / variant, False)
+        console.print()

@@ -18,11 +18,14 @@ def test_version():
     assert out.exit_code == 0 and "shadowsim 0." in out.output
 
 
-def test_demo_prints_its_trace_summary(tmp_path):
+def test_demo_runs_a_trading_day_on_both_paths(tmp_path):
     out = runner.invoke(app, ["demo", "--out", str(tmp_path)])
     assert out.exit_code == 0, out.output
-    assert "invoke.start" in out.output and "ledger" in out.output and "digest" in out.output
-    assert (tmp_path / "timeline.json").is_file() and (tmp_path / "trace.jsonl").is_file()
+    assert "legacy 2026-01-14" in out.output and "stepfunctions 2026-01-14" in out.output
+    assert "allocations" in out.output and "digest" in out.output
+    for variant in ("legacy", "stepfunctions"):
+        assert (tmp_path / variant / "timeline.json").is_file() and (tmp_path / variant / "day.json").is_file()
+    assert (tmp_path / "stepfunctions" / "histories.json").is_file()
 
 
 def test_run_json_summary_is_one_object(tmp_path):

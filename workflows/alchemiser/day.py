@@ -46,7 +46,9 @@ class DayOptions:
     seed: int = 0
     strategies: Path = DEFAULT_STRATEGIES
     config: Path = DEFAULT_CONFIG
-    broker: BrokerConfig = field(default_factory=BrokerConfig)
+    # Alpaca opens every account as a margin account, 2x (Reg T) for non-PDT accounts with $2,000 or
+    # more equity (docs.alpaca.markets "account plans"): the real system's daily run trades on that.
+    broker: BrokerConfig = field(default_factory=lambda: BrokerConfig(multiplier=2))
     market: Path = MARKET
 
 

