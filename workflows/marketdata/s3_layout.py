@@ -138,6 +138,10 @@ class S3BarSource:
         frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
         return frame
 
+    def forget(self, symbol: str) -> None:
+        """Drop the cached bars of ``symbol``: the next read goes to the bucket again."""
+        self._cache.pop(symbol, None)
+
     def daily_bars(self, symbol: str) -> pd.DataFrame:
         if symbol not in self._cache:
             frame = self.s3_bars(symbol)

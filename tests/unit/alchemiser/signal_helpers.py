@@ -25,6 +25,8 @@ BUCKET = "alchemiser-dev-market-data-${AccountId}"
 ORCHESTRATOR = "alchemiser-dev-strategy-orchestrator"
 WORKER = "alchemiser-dev-strategy-worker"
 AGGREGATOR = "alchemiser-dev-signal-aggregator"
+DATA = "alchemiser-dev-data"
+FETCH_TABLE = "alchemiser-dev-market-data-fetch-requests"
 HANDLERS = "workflows.alchemiser.handlers"
 # the tickers of rsi_switch.clj and core_satellite.clj
 SYMBOLS = ("BIL", "GLL", "QQQ", "SOXL", "SOXS", "SPY", "TLT", "TQQQ", "UGL", "UVXY")
@@ -58,14 +60,27 @@ def table_spec() -> dict:
     return {"name": TABLE, "hash_key": {"name": "PK"}, "range_key": {"name": "SK"}, "ttl_attribute": "TTL"}
 
 
+def data_function(duration_s: float = 0.0) -> dict:
+    """The Data Lambda as the template has it, for the workers' sync refresh."""
+    env = {"APP__STAGE": "dev", "EVENT_BUS_NAME": BUS, "MARKET_DATA_BUCKET": BUCKET,
+           "FETCH_REQUESTS_TABLE": FETCH_TABLE, "FETCH_COOLDOWN_MINUTES": "15"}
+    return fn(DATA, f"{HANDLERS}.data_refresh:handler", timeout_s=900, memory_mb=1024, environment=env,
+              duration={"kind": "fixed", "seconds": duration_s})
+
+
+def fetch_table_spec() -> dict:
+    return {"name": FETCH_TABLE, "hash_key": {"name": "PK"}, "ttl_attribute": "ttl"}
+
+
 def capture_rule() -> dict:
     return {"name": "capture-all", "bus": BUS, "event_pattern": {"source": [{"prefix": "alchemiser."}]},
             "targets": [{"arn": "function:capture"}]}
 
 
 def legacy_stack(config: Path, *, worker_env: dict | None = None, worker_handler=None, aggregator=True,
-                 durations: dict[str, float] | None = None, **extra) -> Any:
-    """Orchestrator -> async workers -> PartialSignalGenerated rule -> aggregator, plus capture."""
+                 durations: dict[str, float] | None = None, data=False, **extra) -> Any:
+    """Orchestrator -> async workers -> PartialSignalGenerated rule -> aggregator, plus capture
+    (and, with ``data``, the Data Lambda and its fetch-requests table for the sync refresh)."""
     durations = durations or {}
     common = {"APP__STAGE": "dev", "EVENT_BUS_NAME": BUS}
     functions = [
@@ -73,18 +88,23 @@ def legacy_stack(config: Path, *, worker_env: dict | None = None, worker_handler
            environment={**common, "AGGREGATION_TABLE_NAME": TABLE, "STRATEGY_FUNCTION_NAME": WORKER,
                         "AGGREGATION_TIMEOUT_SECONDS": "600", **strategy_env(config)}),
         fn(WORKER, worker_handler or f"{HANDLERS}.strategy_worker:handler", timeout_s=900, memory_mb=1024,
-           environment={**common, "MARKET_DATA_BUCKET": BUCKET, **strategy_env(config), **(worker_env or {})},
+           environment={**common, "MARKET_DATA_BUCKET": BUCKET, "DATA_FUNCTION_NAME": DATA,
+                        "SYNC_REFRESH_TIMEOUT_SECONDS": "300", **strategy_env(config), **(worker_env or {})},
            duration={"kind": "fixed", "seconds": durations.get(WORKER, 0.0)}),
         fn(AGGREGATOR, f"{HANDLERS}.signal_aggregator:handler", timeout_s=60,
            environment={**common, "AGGREGATION_TABLE_NAME": TABLE, "ALLOCATION_TOLERANCE": "0.01"}),
         fn("capture", capture),
     ]
+    tables = [table_spec()]
+    if data:
+        functions.append(data_function(durations.get(DATA, 0.0)))
+        tables.append(fetch_table_spec())
     rules = [capture_rule()]
     if aggregator:
         rules.append({"name": "partial-signal", "bus": BUS,
                       "event_pattern": {"source": ["alchemiser.strategy"], "detail-type": ["PartialSignalGenerated"]},
                       "targets": [{"arn": f"function:{AGGREGATOR}"}]})
-    return make_stack("alchemiser-legacy", functions=functions, buses=[BUS], rules=rules, tables=[table_spec()],
+    return make_stack("alchemiser-legacy", functions=functions, buses=[BUS], rules=rules, tables=tables,
                       buckets=[{"name": BUCKET}], **extra)
 
 

@@ -10,6 +10,20 @@ more than 0.5 % is replaced (a "retroactive adjustment"). Publishes
 DataLakeUpdateCompleted: 200 all updated, 206 partial, 500 all failed.
 Manual invoke: ``{"symbols": [...], "full_seed": bool}``.
 
+On demand (the strategy worker's "sync refresh", §3.9, §10 item 28): an
+EventBridge-shaped payload whose detail-type is MarketDataFetchRequested
+(detail: symbol, requested_by, correlation_id[, lookback_days]) takes the
+symbol's dedup lock (:mod:`workflows.alchemiser.fetch_lock`, table
+FETCH_REQUESTS_TABLE; without the variable there is no lock); a held lock
+answers "deduplicated". Otherwise a symbol without metadata is seeded with
+``lookback_days`` (400) days only, and one with metadata gets the incremental
+refresh. The lock is deleted only when the fetch failed. The answer is the
+real handler's: ``{"statusCode": 200|400|500, "body": {"status": "success" |
+"deduplicated" | "failed" | "error", "symbol", ...}}``; its ``bars_fetched``
+is the real one's (``lookback_days`` for a seed, 1 for a refresh). Nothing is
+published: the real MarketDataFetchCompleted publish raises "Unknown event
+type" and is only logged (§1.2).
+
 Deviation: the real backoff multiplies by a random jitter of 1.0-1.2; here the
 jitter is 1.0 so that a run is a pure function of its seed.
 """
@@ -28,11 +42,14 @@ from typing import Any
 import boto3
 import pandas as pd
 
-from workflows.alchemiser import events
+from workflows.alchemiser import events, fetch_lock
+from workflows.alchemiser.common import log
 from workflows.alchemiser.settings import bus_name, env
 from workflows.marketdata import s3_layout
 
 SEED_DAYS = 1825
+ON_DEMAND_SEED_DAYS = 400  # MarketDataFetchRequested's lookback_days default
+FETCH_REQUESTED = "MarketDataFetchRequested"
 PAUSE_S = 0.6
 ATTEMPTS = 3
 ADJUSTMENT_THRESHOLD = 0.005
@@ -44,6 +61,12 @@ SYMBOL_PATTERNS = [re.compile(r"\(asset\s+" + TICKER)] + [re.compile(r"\(" + re.
 
 
 def handler(event: dict, context: Any) -> dict:
+    if event.get("detail-type") == FETCH_REQUESTED:
+        return fetch_requested(event, context)
+    return scheduled_refresh(event, context)
+
+
+def scheduled_refresh(event: dict, context: Any) -> dict:
     started = datetime.now(timezone.utc)
     correlation_id = f"data-refresh-{getattr(context, 'aws_request_id', 'manual')}"
     symbols = sorted(set(event.get("symbols") or strategy_symbols()))
@@ -79,11 +102,69 @@ def strategy_symbols() -> list[str]:
     return sorted(found)
 
 
-def refresh_symbol(s3: Any, bucket: str, data: Any, symbol: str, today: date, full_seed: bool) -> list[str] | None:
-    """Fetch and append; returns the adjusted dates (None when the symbol was already up to date)."""
+def fetch_requested(event: dict, context: Any) -> dict:
+    """One symbol on demand, behind the dedup lock."""
+    detail = event.get("detail") or {}
+    symbol = detail.get("symbol", "")
+    correlation_id = detail.get("correlation_id") or f"fetch-request-{getattr(context, 'aws_request_id', 'manual')}"
+    if not symbol:
+        return {"statusCode": 400, "body": {"status": "error", "error": "Missing symbol in request"}}
+    table = os.environ.get("FETCH_REQUESTS_TABLE")
+    dynamodb = boto3.client("dynamodb") if table else None
+    held = _held_elsewhere(dynamodb, table, symbol, correlation_id, detail) if table else None
+    if held is not None:
+        return held
+    try:
+        bars_fetched = _fetch_one(symbol, int(detail.get("lookback_days", ON_DEMAND_SEED_DAYS)))
+    except Exception as exc:  # noqa: BLE001 - a failed fetch releases the lock and answers "failed"
+        log("Fetch request failed", symbol=symbol, correlation_id=correlation_id, error=str(exc))
+        if table:
+            fetch_lock.release(dynamodb, table, symbol, correlation_id)
+        return {"statusCode": 500, "body": {"status": "failed", "symbol": symbol, "error": str(exc)}}
+    return {"statusCode": 200, "body": {"status": "success", "symbol": symbol, "bars_fetched": bars_fetched}}
+
+
+def _held_elsewhere(dynamodb: Any, table: str, symbol: str, correlation_id: str, detail: dict) -> dict | None:
+    """Take the lock; the "deduplicated" answer when another request holds it."""
+    lock = fetch_lock.try_acquire(
+        dynamodb, table, symbol, requesting_stage=detail.get("requesting_stage", "unknown"),
+        requesting_component=detail.get("requesting_component", "unknown"), correlation_id=correlation_id,
+        now=datetime.now(timezone.utc))
+    if lock.can_proceed:
+        return None
+    log("Fetch request deduplicated", symbol=symbol, correlation_id=correlation_id,
+        cooldown_remaining_seconds=lock.cooldown_remaining_seconds)
+    return {"statusCode": 200, "body": {
+        "status": "deduplicated", "symbol": symbol, "existing_request_time": lock.existing_request_time,
+        "cooldown_remaining_seconds": lock.cooldown_remaining_seconds}}
+
+
+def _fetch_one(symbol: str, lookback_days: int) -> int:
+    """No metadata: seed ``lookback_days``; else the incremental refresh. Returns the real ``bars_fetched``."""
+    s3, bucket = boto3.client("s3"), env("MARKET_DATA_BUCKET")
+    today = datetime.now(timezone.utc).date()
+    if _has_metadata(s3, bucket, symbol):
+        refresh_symbol(s3, bucket, _data_client(), symbol, today, False)
+        return 1
+    refresh_symbol(s3, bucket, _data_client(), symbol, today, True, seed_days=lookback_days)
+    return lookback_days
+
+
+def _has_metadata(s3: Any, bucket: str, symbol: str) -> bool:
+    try:
+        s3.get_object(Bucket=bucket, Key=s3_layout.metadata_key(symbol))
+    except s3.exceptions.NoSuchKey:
+        return False
+    return True
+
+
+def refresh_symbol(s3: Any, bucket: str, data: Any, symbol: str, today: date, full_seed: bool,
+                   seed_days: int = SEED_DAYS) -> list[str] | None:
+    """Fetch and append; returns the adjusted dates (None when the symbol was already up to date).
+    A symbol with nothing stored (or ``full_seed``) is seeded with ``seed_days`` of history."""
     stored = None if full_seed else _stored(s3, bucket, symbol)
     if stored is None:
-        start = today - timedelta(days=SEED_DAYS)
+        start = today - timedelta(days=seed_days)
     else:
         start = pd.Timestamp(stored["timestamp"].max()).tz_convert("UTC").date() + timedelta(days=1)
     if start > today:

@@ -1,7 +1,9 @@
 """Strategy Worker (reference §2.2, §5.4; seed "dual-mode" worker): evaluate one .clj file.
 
 Computation: bars from the market data bucket (real S3 layout) through
-``S3BarSource``; the DSL engine evaluates the file as of today (New York date:
+``S3BarSource``, with the real adapter's sync refresh on a cache miss (a
+synchronous Data Lambda invoke, then a fresh read: see
+:mod:`workflows.alchemiser.sync_refresh`); the DSL engine evaluates the file as of today (New York date:
 a run at day D sees bars dated before D); the normalized weights must pass
 ``StrategyAllocation``; each is scaled by the file's allocation (Decimal) and
 zeros are dropped; nothing left -> "No signals generated".
@@ -19,7 +21,8 @@ Two modes, one computation:
   the state machine's Retry/Catch decide and its PublishWorkflowFailed reports it.
 
 Env: MARKET_DATA_BUCKET (required), STRATEGY__DIRECTORY (the .clj folder),
-EVENT_BUS_NAME (legacy mode).
+EVENT_BUS_NAME (legacy mode), DATA_FUNCTION_NAME and SYNC_REFRESH_TIMEOUT_SECONDS
+(sync refresh).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from workflows.alchemiser.events import PartialSignalGenerated, publish
 from workflows.alchemiser.merging import strategy_id
 from workflows.alchemiser.schemas import ConsolidatedPortfolio, StrategyAllocation
 from workflows.alchemiser.strategy_config import strategy_directory, strategy_path
+from workflows.alchemiser.sync_refresh import SyncRefreshSource
 from workflows.dsl import IndicatorCache, StrategyResult, evaluate_file
 from workflows.dsl.data import UnknownSymbolError
 from workflows.marketdata.s3_layout import S3BarSource
@@ -121,7 +125,7 @@ def generate_signal(event: dict[str, Any], as_of: date) -> dict[str, Any]:
     dsl_file = event["dsl_file"]
     allocation = Decimal(str(event["allocation"]))
     correlation_id = event.get("correlation_id") or event["session_id"]
-    source = bucket_source()
+    source = SyncRefreshSource(bucket_source())
     result = evaluate_file(strategy_path(strategy_directory(), dsl_file), IndicatorCache(source), as_of)
     StrategyAllocation(target_weights=result.weights, correlation_id=correlation_id[:100])
     scaled = result.scaled(allocation)
@@ -149,7 +153,7 @@ def signals_data(dsl_file: str, result: StrategyResult, scaled: dict[str, Decima
         "file_weight": float(allocation)}}
 
 
-def data_freshness(source: S3BarSource, symbols: list[str], now: datetime) -> dict[str, Any]:
+def data_freshness(source: S3BarSource | SyncRefreshSource, symbols: list[str], now: datetime) -> dict[str, Any]:
     """§5.4: over the final allocation's symbols only; stale if no metadata or last bar > 3 days old.
     Informational: nothing gates on it."""
     try:
