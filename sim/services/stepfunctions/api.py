@@ -79,6 +79,8 @@ class StepFunctionsApi:
 
     def _api_StopExecution(self, p: dict, caller: str) -> dict:
         ex = self.execution(p["executionArn"])
+        if ex.kind == "EXPRESS":  # docs: StopExecution "is not supported by EXPRESS state machines"
+            raise _err("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: express'")
         ex.stop(p.get("error"), p.get("cause"))
         return {"stopDate": ex.stop_date or self.k.clock.now()}
 

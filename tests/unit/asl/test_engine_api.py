@@ -196,6 +196,16 @@ def test_express_keeps_no_history(simulate):
     assert error_code(lambda: sfn.describe_execution(executionArn=arn)) == "InvalidArn"
 
 
+def test_express_executions_cannot_be_stopped(simulate):
+    # docs: StopExecution "is not supported by EXPRESS state machines"
+    sim = simulate(sm_stack(WAIT, kind="EXPRESS"))
+    arn = start(sim, {"wait": 60})
+    sim.advance(10)
+    sfn = sim.client("stepfunctions")
+    assert error_code(lambda: sfn.stop_execution(executionArn=arn)) == "InvalidArn"
+    assert execution(sim, arn).status == "RUNNING"
+
+
 def test_express_executions_end_timed_out_after_five_minutes(simulate):
     sim = simulate(sm_stack(WAIT, kind="EXPRESS"))
     arn = start(sim, {"wait": 400})
