@@ -15,7 +15,7 @@ from typing import Any, Callable
 import simpy
 
 from sim.asl import dataflow as df, itemreader, jsonata_, mapfields
-from sim.asl.engine import Frame, SimProcess, Step, error_output, run_program
+from sim.asl.engine import Frame, SimProcess, error_output, result_step, run_program
 from sim.asl.errors import StatesError, StatesErrorName
 from sim.asl.machine import JSONATA, StateDecl
 
@@ -37,7 +37,7 @@ def parallel_state(state: StateDecl, raw_input: Any, frame: Frame) -> SimProcess
         frame.prev = h.add("ParallelStateFailed", frame.prev, None)
         raise
     frame.prev = h.add("ParallelStateSucceeded", frame.prev, None)
-    return _finish(state, raw_input, results, env)
+    return result_step(state, raw_input, results, env)
 
 
 def _program(machine, value: Any, frame: Frame) -> Callable[[], SimProcess]:
@@ -71,7 +71,7 @@ def map_state(state: StateDecl, raw_input: Any, frame: Frame) -> SimProcess:
     else:
         results = yield from _inline(state, inputs, settings, frame)
     frame.prev = h.add("MapStateSucceeded", frame.prev, None)
-    return _finish(state, raw_input, results, env)
+    return result_step(state, raw_input, results, env)
 
 
 def _inline(state: StateDecl, inputs: list, settings: mapfields.MapSettings, frame: Frame) -> SimProcess:
@@ -127,18 +127,6 @@ def _map_run(state: StateDecl, inputs: list, settings: mapfields.MapSettings, fr
         raise err from None
     frame.prev = h.add("MapRunSucceeded", frame.prev, None)
     return results
-
-
-def _finish(state: StateDecl, raw_input: Any, results: list, env) -> Step:
-    if state.ql == JSONATA:
-        states = df.states_binding(env, raw_input, result=results)
-        out = df.jsonata_field(state.raw, "Output", states, env, results)
-        assigned = df.assignments(state.raw.get("Assign"), JSONATA, None, states, env)
-    else:
-        assigned = df.assignments(state.raw.get("Assign"), state.ql, df.selected_result(state, results, env),
-                                  None, env)
-        out = df.jsonpath_output(state, raw_input, results, env)
-    return Step(None if state.end else state.next, out, assigned)
 
 
 # -- running sub-programs -------------------------------------------------------------------

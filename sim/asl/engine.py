@@ -239,6 +239,19 @@ def fail_state(state: StateDecl, raw_input: Any, frame: Frame) -> SimProcess:
     yield
 
 
+def result_step(state: StateDecl, raw_input: Any, result: Any, env: Env) -> Step:
+    """A Task, Map or Parallel state's output and assignments from its result, in either language."""
+    if state.ql == JSONATA:
+        states = df.states_binding(env, raw_input, result=result)
+        out = df.jsonata_field(state.raw, "Output", states, env, result)
+        assigned = df.assignments(state.raw.get("Assign"), JSONATA, None, states, env)
+    else:
+        assigned = df.assignments(state.raw.get("Assign"), state.ql, df.selected_result(state, result, env),
+                                  None, env)
+        out = df.jsonpath_output(state, raw_input, result, env)
+    return Step(_next(state), out, assigned)
+
+
 def _next(state: StateDecl) -> str | None:
     return None if state.end else state.next
 

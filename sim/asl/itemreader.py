@@ -155,7 +155,7 @@ def text_of(body: Any, key: str) -> str:
         try:
             body = body.encode("latin-1")
         except UnicodeEncodeError:
-            pass
+            pass  # not gzip after all: a text body that happens to start with those bytes
     if isinstance(body, (bytes, bytearray)):
         try:
             raw = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else bytes(body)

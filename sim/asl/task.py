@@ -8,7 +8,7 @@ from typing import Any
 import simpy
 
 from sim.asl import dataflow as df, jsonata_, paths
-from sim.asl.engine import Frame, SimProcess, Step
+from sim.asl.engine import Frame, SimProcess, result_step
 from sim.asl.errors import StatesError, StatesErrorName, query_error, runtime_error, to_json
 from sim.asl.history import Json, payload
 from sim.asl.machine import JSONATA, StateDecl
@@ -47,15 +47,7 @@ def task_state(state: StateDecl, raw_input: Any, frame: Frame) -> SimProcess:
     req = TaskRequest(resource, kind, service, action, pattern, params, state.name, frame.ex,
                       timeout_s, heartbeat_s, token)
     result = yield from attempt(req, frame)
-    if state.ql == JSONATA:
-        states = df.states_binding(env, raw_input, result=result)
-        out = df.jsonata_field(state.raw, "Output", states, env, result)
-        assigned = df.assignments(state.raw.get("Assign"), JSONATA, None, states, env)
-    else:
-        assigned = df.assignments(state.raw.get("Assign"), state.ql, df.selected_result(state, result, env),
-                                  None, env)
-        out = df.jsonpath_output(state, raw_input, result, env)
-    return Step(None if state.end else state.next, out, assigned)
+    return result_step(state, raw_input, result, env)
 
 
 def _seconds(state: StateDecl, name: str, raw_input: Any, env, states) -> float | None:

@@ -15,7 +15,8 @@ from types import SimpleNamespace as NS
 
 import pytest
 
-from tests.unit.alchemiser.trade_helpers import (CAPTURED, DLQ, EXECUTION, PORTFOLIO, QUEUE, details, invoke, message,
+from tests.unit.alchemiser.trade_helpers import (
+    CAPTURED, DLQ, EXECUTION, PORTFOLIO, QUEUE, details, invoke, message, peak_concurrency,
                                                  mount_broker, run_items, seed, seeder, signal_event, trade_stack)
 from workflows.alchemiser import phases
 from workflows.alchemiser.broker import Holding, Rejection
@@ -323,12 +324,7 @@ def test_execution_runs_at_most_10_at_a_time(make):
     symbols = ["SPY", "QQQ", "TLT", "GLD", "IWM", "DIA", "EEM", "AGG", "BND", "IEF", "BIL", "GDX"]
     sim, _ = make(starting_cash=120_000)
     _, result = run_day(sim, {s: str(D(1) / 12) for s in symbols[:-1]} | {symbols[-1]: str(1 - D(11) / 12 * 1)})
-    events = sorted([(r["t"], 1) for r in result.trace.where("invoke.start", EXECUTION)]
-                    + [(r["t"], -1) for r in result.trace.where("invoke.end", EXECUTION)], key=lambda e: (e[0], e[1]))
-    running, peak = 0, 0
-    for _, step in events:
-        running += step
-        peak = max(peak, running)
+    peak = peak_concurrency(result, EXECUTION)
     assert peak == 10 and len(details("TradeExecuted")) == 12
 
 

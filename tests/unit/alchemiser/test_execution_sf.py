@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.alchemiser.trade_helpers import (BUS, CAPTURED, COMMON_ENV, HANDLERS, PORTFOLIO, RUNS, capture,
+from tests.unit.alchemiser.trade_helpers import (
+    BUS, CAPTURED, COMMON_ENV, HANDLERS, PORTFOLIO, RUNS, capture, peak_concurrency,
                                                  details, invoke, mount_broker, run_items, runs_table, signal_event)
 from tests.unit.sim.conftest import fn, make_stack
 from workflows.alchemiser.broker import Holding, Rejection
@@ -87,10 +88,5 @@ def test_the_buy_map_runs_at_most_10_trades_at_once(make):
     weights = {s: "0.08" for s in symbols[:-1]} | {symbols[-1]: "0.12"}
     _, result, execution = run_day(sim, weights)
     assert execution["status"] == "SUCCEEDED"
-    marks = sorted([(r["t"], 1) for r in result.trace.where("invoke.start", TRADE_FN)]
-                   + [(r["t"], -1) for r in result.trace.where("invoke.end", TRADE_FN)], key=lambda e: (e[0], e[1]))
-    running, peak = 0, 0
-    for _, step in marks:
-        running += step
-        peak = max(peak, running)
+    peak = peak_concurrency(result, TRADE_FN)
     assert peak == 10 and len(details("TradeExecuted")) == 12

@@ -185,3 +185,15 @@ def seed(sim, messages: list[TradeMessage], limit: str = "0") -> dict:
 
 def details(detail_type: str) -> list[dict[str, Any]]:
     return [e["detail"] for e in captured(detail_type)]
+
+
+def peak_concurrency(result, function: str) -> int:
+    """The most invocations of ``function`` running at once, from the trace (an end at an
+    instant counts before a start at the same instant)."""
+    marks = sorted([(r["t"], 1) for r in result.trace.where("invoke.start", function)]
+                   + [(r["t"], -1) for r in result.trace.where("invoke.end", function)])
+    running = peak = 0
+    for _, step in marks:
+        running += step
+        peak = max(peak, running)
+    return peak
