@@ -9,8 +9,11 @@ import typer
 
 from sim.errors import ConfigError
 
-from sim.cli import console, friendly, register, run_stack
+from sim.cli import friendly, register, run_stack
 from workflows.alchemiser.cli import run_day_command
+from workflows.alchemiser.golden import GOLDEN
+from workflows.alchemiser.shadow_cli import register as register_shadow
+from workflows.alchemiser.shadow_cli import shadow_command
 from workflows.dsl.cli import dsl_app
 from workflows.marketdata.cli import record_command
 
@@ -19,6 +22,7 @@ app = typer.Typer(help="shadowsim: simulate serverless trading pipelines on AWS,
 register(app, run=False)
 app.command("record")(record_command)
 app.add_typer(dsl_app, name="dsl")
+register_shadow(app, friendly)
 
 
 
@@ -54,12 +58,11 @@ def run(stack_file: Optional[Path] = typer.Argument(None, help="A stack YAML fil
 
 @app.command()
 @friendly
-def demo(seed: int = typer.Option(7, help="Seed for every random stream."),
-         day: str = typer.Option("2026-01-14", help="The trading day to run."),
-         out: Path = typer.Option(Path("reports/demo"), help="Where to write traces, timelines and histories.")) -> None:
-    """One Alchemiser trading day on the bundled fixtures, legacy and Step Functions (the seed's B.1)."""
-    from workflows.alchemiser.cli import run_day_command
-
-    for variant in ("legacy", "stepfunctions"):
-        run_day_command(variant, day, seed, None, None, out / variant, False)
-        console.print()
+def demo(day: str = typer.Option("2026-01-14", help="A bundled golden day."),
+         variants: str = typer.Option("legacy,stepfunctions,stepfunctions-fixed",
+                                      help="The variants to compare; the first is the baseline."),
+         out: Path = typer.Option(Path("reports/demo"), help="Where to write the report and each run's trace.")) -> None:
+    """The quick start: a shadow comparison on a bundled golden day (the verdict is printed; exit 0 unless it could not run)."""
+    code = shadow_command(day, variants, None, 0, "seed", out, None, None, None, GOLDEN, False)
+    if code == 2:
+        raise typer.Exit(2)

@@ -18,14 +18,16 @@ def test_version():
     assert out.exit_code == 0 and "shadowsim 0." in out.output
 
 
-def test_demo_runs_a_trading_day_on_both_paths(tmp_path):
+def test_demo_is_a_shadow_comparison_on_a_golden_day(tmp_path):
     out = runner.invoke(app, ["demo", "--out", str(tmp_path)])
-    assert out.exit_code == 0, out.output
-    assert "legacy 2026-01-14" in out.output and "stepfunctions 2026-01-14" in out.output
-    assert "allocations" in out.output and "digest" in out.output
-    for variant in ("legacy", "stepfunctions"):
+    assert out.exit_code == 0, out.output  # the demo prints the verdict; `shadowsim shadow` returns it
+    assert "DIVERGE" in out.output and "signal.signal_count" in out.output
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["inputs"]["golden_day"] == "fixtures/golden/2026-01-14"
+    assert [c["verdict"] for c in report["comparisons"]] == ["diverge", "agree"]  # seed B.1 vs its fixed form
+    for variant in ("legacy", "stepfunctions", "stepfunctions-fixed"):
         assert (tmp_path / variant / "timeline.json").is_file() and (tmp_path / variant / "day.json").is_file()
-    assert (tmp_path / "stepfunctions" / "histories.json").is_file()
+    assert (tmp_path / "stepfunctions" / "histories.json").is_file() and (tmp_path / "report.html").is_file()
 
 
 def test_run_json_summary_is_one_object(tmp_path):

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sim import Simulation, load_stack
+from sim import Simulation, load_fault_plan, load_stack
 from sim.errors import ConfigError
 from workflows.alchemiser.broker import Broker, BrokerConfig
 from workflows.alchemiser.handlers.data_refresh import SYMBOL_PATTERNS
@@ -50,12 +50,34 @@ class DayOptions:
     # more equity (docs.alpaca.markets "account plans"): the real system's daily run trades on that.
     broker: BrokerConfig = field(default_factory=lambda: BrokerConfig(multiplier=2))
     market: Path = MARKET
+    # The broker's quote model (spreads, intraday path) is the market, not the system under test:
+    # shadow noise runs vary the simulation seed and keep it. None: the simulation seed.
+    market_seed: int | None = None
+    faults: Path | None = None  # a fault plan YAML applied to the run (sim/faults)
+
+    @property
+    def name(self) -> str:
+        """The variant's name: a bundled variant, or the stem of a stack file given by path."""
+        return Path(self.variant).stem if is_stack_path(self.variant) else self.variant
+
+
+def is_stack_path(variant: str) -> bool:
+    return variant.endswith((".yaml", ".yml")) or "/" in variant
 
 
 def stack_for(options: DayOptions):
-    if options.variant not in VARIANTS:
-        raise ConfigError(f"unknown variant {options.variant!r}: choose one of {', '.join(VARIANTS)}")
-    stack = load_stack(STACKS / f"{options.variant}.yaml")
+    if is_stack_path(options.variant):
+        path = Path(options.variant)
+        if not path.is_file():
+            raise ConfigError(f"{path}: the variant's stack file does not exist; give a bundled variant "
+                              f"({', '.join(VARIANTS)}) or the path of a stack YAML (e.g. one that extends "
+                              f"{STACKS / 'legacy.yaml'})")
+        stack = load_stack(path)
+    elif options.variant not in VARIANTS:
+        raise ConfigError(f"unknown variant {options.variant!r}: choose one of {', '.join(VARIANTS)}, "
+                          "or give the path of a stack YAML")
+    else:
+        stack = load_stack(STACKS / f"{options.variant}.yaml")
     env = {"STRATEGY__DIRECTORY": str(options.strategies.resolve()), "STRATEGY__CONFIG_FILE": str(options.config.resolve()),
            "STRATEGY_DIR": str(options.strategies.resolve())}
     functions = [f.model_copy(update={"environment": {**f.environment, **env}}) for f in stack.functions]
@@ -86,11 +108,13 @@ def run_day(options: DayOptions) -> "DayRun":
                           f"record or generate them into {options.market}")
     _check_day(options.day, store, symbols[0])
     epoch = datetime.combine(options.day, START)
-    sim = Simulation(stack_for(options), seed=options.seed, epoch=epoch, tz=TZ, name=options.variant)
+    plan = load_fault_plan(options.faults) if options.faults is not None else None
+    sim = Simulation(stack_for(options), seed=options.seed, epoch=epoch, tz=TZ, name=options.name, faults=plan)
     with sim:
         bucket = BUCKET.format(account=sim.emulator.account_id)
         s3_layout.publish(store, sim.client("s3"), bucket, symbols=symbols, before=options.day)
-        broker = Broker(options.broker.model_copy(update={"seed": options.seed}), store).mount(sim)
+        market_seed = options.seed if options.market_seed is None else options.market_seed
+        broker = Broker(options.broker.model_copy(update={"seed": market_seed}), store).mount(sim)
         result = sim.run(until=datetime.combine(options.day, END))
         broker.catch_up(sim.clock.now())
         return DayRun(options, sim, result, broker, _runs(sim))
@@ -144,8 +168,16 @@ class DayRun:
     def of_type(self, detail_type: str) -> list[tuple[float, dict]]:
         return [(t, e) for t, e in self.events if e["detail-type"] == detail_type]
 
-    def at(self, t: float | None) -> str | None:
-        return None if t is None else self.clock.to_datetime(t).astimezone(self.clock.tz).strftime("%H:%M:%S")
+    def at(self, t: float | None, millis: bool = False) -> str | None:
+        if t is None:
+            return None
+        local = self.clock.to_datetime(t).astimezone(self.clock.tz)
+        return local.strftime("%H:%M:%S.%f")[:12] if millis else local.strftime("%H:%M:%S")
+
+    def trading_started_at(self) -> float | None:
+        """When the day's one-time trading schedule fired (the run's start on either path)."""
+        return next((r["t"] for r in self.result.trace.records
+                     if r["kind"] == "schedule.fired" and "trading-execution" in r["actor"]), None)
 
     def signal(self) -> dict | None:
         signals = self.of_type("SignalGenerated")
@@ -182,7 +214,7 @@ class DayRun:
         for _t, e in self.events:
             counts[e["detail-type"]] = counts.get(e["detail-type"], 0) + 1
         allocations = self.allocations()
-        return {"variant": self.options.variant, "day": self.options.day.isoformat(), "seed": self.options.seed,
+        return {"variant": self.options.name, "day": self.options.day.isoformat(), "seed": self.options.seed,
                 "outcome": self.outcome(), "signal_ready_at": self.at(first["SignalGenerated"]),
                 "trades_complete_at": self.at(first["AllTradesCompleted"]),
                 "failed_at": self.at(first["WorkflowFailed"]), "allocations": allocations,

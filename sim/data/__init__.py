@@ -1,0 +1,1 @@
+"""Data files the simulator ships (AWS list prices)."""
