@@ -8,8 +8,9 @@ the variant's internals, so two variants built differently are observed the same
 way. The schema (documented in docs/reports.md, "observables") is stable:
 
 * ``outcome``: TRADED, NO_TRADES, FAILED, SIGNAL_ONLY, NO_SIGNAL or HOLIDAY.
-* ``signal``: how many SignalGenerated were published, the strategy count and the
-  ``signal_count`` field of the first one (None when the event lacks it).
+* ``signal``: how many SignalGenerated were published, the strategy count, the
+  ``signal_count`` field of the first one (None when the event lacks it) and its
+  data-freshness gate status (PASS / FAIL).
 * ``strategies.<name>``: that strategy's contribution to the consolidated portfolio
   (``weights.<SYMBOL>``) and its ``signal_count`` (symbols it asks for).
 * ``allocation``: the consolidated ``weights.<SYMBOL>``, their ``sum`` and ``symbols``.
@@ -48,7 +49,8 @@ def observe(run: Any) -> dict[str, Any]:
         "outcome": run.outcome(),
         "signal": {"published": len(run.of_type("SignalGenerated")),
                    "strategies": portfolio.get("strategy_count"),
-                   "signal_count": detail.get("signal_count")},
+                   "signal_count": detail.get("signal_count"),
+                   "data_gate": (detail.get("data_freshness") or {}).get("gate_status")},
         "strategies": _strategies(portfolio.get("strategy_contributions") or {}),
         "allocation": _allocation(portfolio.get("target_allocations") or {}),
         "trades": _trades(run),

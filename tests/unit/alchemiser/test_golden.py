@@ -40,7 +40,9 @@ def test_each_day_shows_what_it_is_there_for():
     assert expected("2025-11-11")["outcome"] == "NO_TRADES" and expected("2025-11-11")["trades"] == {}
     assert expected("2026-01-19")["outcome"] == "HOLIDAY"
     assert [k for k in expected("2025-10-16")["trades"] if k.endswith("SELL")]  # a held book is sold down
-    assert expected("2025-07-07")["outcome"] == "TRADED"
+    # Monday after a Friday holiday: the newest bar is 4 days old, the advisory gate says FAIL, the day trades
+    assert expected("2025-07-07")["signal"]["data_gate"] == "FAIL" and expected("2025-07-07")["outcome"] == "TRADED"
+    assert expected("2025-07-28")["signal"]["data_gate"] == "PASS"
     # the seed's verbatim B.1 drops signal_count from SignalGenerated on every trading day
     assert expected("2026-01-14", "stepfunctions")["signal"]["signal_count"] is None
     assert expected("2026-01-14")["signal"]["signal_count"] == 13
