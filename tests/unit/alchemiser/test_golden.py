@@ -139,3 +139,22 @@ def test_a_folder_without_golden_days_is_refused(tmp_path):
 def test_golden_days_are_inside_the_market_fixtures():
     for g in DAYS.values():
         assert date(2024, 1, 2) < g.day <= date(2026, 3, 2)
+
+
+@pytest.mark.parametrize("day", sorted(DAYS))
+def test_shadow_verdicts_on_every_golden_day(day):
+    """What `shadowsim shadow --day D` says of each golden day (regress proves the runs still equal these
+    expectations): the verbatim seed machine diverges on its own criterion on every trading day, only by
+    the missing signal_count; its fixed form agrees on every day."""
+    from sim.diff import compare
+    from workflows.alchemiser.shadow import rules_for
+
+    seed = rules_for("seed")
+    legacy = expected(day)
+    verbatim = compare(legacy, expected(day, "stepfunctions"), seed)
+    fixed = compare(legacy, expected(day, "stepfunctions-fixed"), seed)
+    assert fixed.verdict == "agree", fixed.summary()
+    if legacy["outcome"] == "HOLIDAY":
+        assert verbatim.verdict == "agree"
+    else:
+        assert [r.observable for r in verbatim.diverged()] == ["signal.signal_count"], verbatim.summary()
