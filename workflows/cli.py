@@ -12,6 +12,7 @@ from sim.errors import ConfigError
 from sim.cli import friendly, register, run_stack
 from workflows.alchemiser.cli import run_day_command
 from workflows.alchemiser.golden import GOLDEN
+from workflows.alchemiser.drill_cli import register as register_drill
 from workflows.alchemiser.shadow_cli import register as register_shadow
 from workflows.alchemiser.shadow_cli import shadow_command
 from workflows.dsl.cli import dsl_app
@@ -23,6 +24,7 @@ register(app, run=False)
 app.command("record")(record_command)
 app.add_typer(dsl_app, name="dsl")
 register_shadow(app, friendly)
+register_drill(app, friendly)
 
 
 

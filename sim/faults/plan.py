@@ -19,7 +19,7 @@ Actions
   kill          the invocation's sandbox dies ``seconds`` after start (Runtime.ExitError)
   crash_after   the handler's side effects stay, then the invocation fails
   latency       ``seconds`` more on the virtual clock
-  duplicate     the message is delivered twice
+  duplicate     the message is delivered twice (the copy ``seconds`` after the original)
   delay         the delivery is late by ``seconds``
   reorder       the delivery is late by a seeded draw in [0, seconds], so others overtake it
   drop          the message is never delivered (the ledger says so, naming the rule)

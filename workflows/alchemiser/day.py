@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sim import Simulation, load_fault_plan, load_stack
+from sim import FaultPlan, Simulation, load_fault_plan, load_stack
 from sim.errors import ConfigError
 from workflows.alchemiser.broker import Broker, BrokerConfig
 from workflows.alchemiser.handlers.data_refresh import SYMBOL_PATTERNS
@@ -37,6 +37,7 @@ TZ = "America/New_York"
 START, END = time(8, 55), time(18, 0)
 BUCKET = "alchemiser-dev-market-data-{account}"
 RUNS_TABLE = "alchemiser-dev-execution-runs"
+SESSIONS_TABLE = "alchemiser-dev-aggregation-sessions"
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class DayOptions:
     # The broker's quote model (spreads, intraday path) is the market, not the system under test:
     # shadow noise runs vary the simulation seed and keep it. None: the simulation seed.
     market_seed: int | None = None
-    faults: Path | None = None  # a fault plan YAML applied to the run (sim/faults)
+    faults: Path | FaultPlan | None = None  # a fault plan (YAML path or model) applied to the run
 
     @property
     def name(self) -> str:
@@ -108,7 +109,7 @@ def run_day(options: DayOptions) -> "DayRun":
                           f"record or generate them into {options.market}")
     _check_day(options.day, store, symbols[0])
     epoch = datetime.combine(options.day, START)
-    plan = load_fault_plan(options.faults) if options.faults is not None else None
+    plan = load_fault_plan(options.faults) if isinstance(options.faults, Path) else options.faults
     sim = Simulation(stack_for(options), seed=options.seed, epoch=epoch, tz=TZ, name=options.name, faults=plan)
     with sim:
         bucket = BUCKET.format(account=sim.emulator.account_id)
@@ -117,7 +118,9 @@ def run_day(options: DayOptions) -> "DayRun":
         broker = Broker(options.broker.model_copy(update={"seed": market_seed}), store).mount(sim)
         result = sim.run(until=datetime.combine(options.day, END))
         broker.catch_up(sim.clock.now())
-        return DayRun(options, sim, result, broker, _runs(sim))
+        run = DayRun(options, sim, result, broker, _scan(sim, RUNS_TABLE))
+        run.left_behind(sim)
+        return run
 
 
 def _check_day(day: date, store: BarStore, symbol: str) -> None:
@@ -128,9 +131,11 @@ def _check_day(day: date, store: BarStore, symbol: str) -> None:
                           f"bars before the day: pick a day after {first} and at most the session after {last}")
 
 
-def _runs(sim: Simulation) -> list[dict]:
-    ddb = sim.client("dynamodb")
-    items = ddb.scan(TableName=RUNS_TABLE)["Items"]
+def _scan(sim: Simulation, table: str) -> list[dict]:
+    """Every item of a table as plain values (the harness reads: not part of the run's trace)."""
+    if table not in {t.name for t in sim.stack.tables}:
+        return []
+    items = sim.client("dynamodb").scan(TableName=table)["Items"]
     return [{k: _plain(v) for k, v in item.items()} for item in items]
 
 
@@ -164,6 +169,19 @@ class DayRun:
                                      if e["type"].endswith("StateEntered"))
         self.positions = {s: p.qty for s, p in sorted(broker.account.positions.items()) if p.qty}
         self.cash = broker.account.cash
+
+    def left_behind(self, sim: Simulation) -> None:
+        """What the day left in its stores: session items, queue depths (DLQs included), fired faults."""
+        self.sessions = _scan(sim, SESSIONS_TABLE)
+        sqs = sim.client("sqs")
+        self.queues: dict[str, dict[str, int]] = {}
+        for spec in sim.stack.queues:
+            attrs = sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName=spec.name)["QueueUrl"],
+                                             AttributeNames=["ApproximateNumberOfMessages",
+                                                             "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            self.queues[spec.name] = {"visible": int(attrs["ApproximateNumberOfMessages"]),
+                                      "in_flight": int(attrs["ApproximateNumberOfMessagesNotVisible"])}
+        self.faults_fired = dict(self.result.faults_fired)
 
     def of_type(self, detail_type: str) -> list[tuple[float, dict]]:
         return [(t, e) for t, e in self.events if e["detail-type"] == detail_type]
@@ -200,6 +218,10 @@ class DayRun:
             return "FAILED"
         if self.of_type("AllTradesCompleted"):
             return "TRADED"
+        planned = sum(int((e["detail"].get("metadata") or {}).get("trade_count") or 0)
+                      for _t, e in self.of_type("RebalancePlanned"))
+        if self.of_type("TradeExecuted") or planned:
+            return "INCOMPLETE"  # trades were planned (or ran) but the day never reached a terminal event
         if self.of_type("RebalancePlanned"):
             return "NO_TRADES"
         if self.of_type("SignalGenerated"):

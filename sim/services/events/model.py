@@ -122,19 +122,19 @@ class EventsService:
         k, now = self.k, self.k.clock.now_s
         msg_id = f"{event['id']}/{rule.name}/{target.id or index}"
         k.ledger.open(now, msg_id, "eventbridge-delivery", f"{origin} via rule {rule.name}")
-        copies, extra_delay = 1, 0.0
+        copy_delays, extra_delay = [0.0], 0.0
         for action in k.faults.check("delivery", now, channel="events", resource=rule.name):
             if action.kind == "drop":
                 k.ledger.close(now, msg_id, "dropped", f"fault: delivery through {rule.name} dropped")
                 return
             if action.kind == "duplicate":
-                copies += 1
+                copy_delays.append(action.seconds)  # the copy arrives ``seconds`` after the original
             elif action.kind == "delay":
                 extra_delay += action.seconds
             elif action.kind == "reorder":
                 extra_delay += k.streams.rng("events.reorder").uniform(0.0, action.seconds)
-        for copy in range(copies):
-            k.clock.process(self._deliver(event, rule, target, msg_id, copy, extra_delay))
+        for copy, late in enumerate(copy_delays):
+            k.clock.process(self._deliver(event, rule, target, msg_id, copy, extra_delay + late))
 
     def _deliver(self, event: dict, rule: RuleSpec, target: TargetSpec, msg_id: str, copy: int, extra_delay: float):
         k, clock = self.k, self.k.clock

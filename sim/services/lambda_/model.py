@@ -308,19 +308,19 @@ class LambdaService:
         request_id = k.uuid("lambda.request")
         k.ledger.open(k.clock.now_s, request_id, "lambda-async-event", origin)
         k.trace.add(k.clock.now_s, "async.accepted", spec.name, request_id=request_id, origin=origin)
-        copies, extra = 1, 0.0
+        copy_delays, extra = [0.0], 0.0
         for action in k.faults.check("delivery", k.clock.now_s, channel="lambda-async", resource=spec.name):
             if action.kind == "drop":
                 k.ledger.close(k.clock.now_s, request_id, "dropped", "fault: delivery dropped")
                 return request_id
             if action.kind == "duplicate":
-                copies += 1
+                copy_delays.append(action.seconds)  # the copy arrives ``seconds`` after the original
             elif action.kind == "delay":
                 extra += action.seconds
             elif action.kind == "reorder":
                 extra += k.streams.rng(f"lambda.reorder.{spec.name}").uniform(0.0, action.seconds)
-        for copy in range(copies):
-            k.clock.process(self._async_lifecycle(spec, payload, request_id, copy, extra))
+        for copy, late in enumerate(copy_delays):
+            k.clock.process(self._async_lifecycle(spec, payload, request_id, copy, extra + late))
         return request_id
 
     def _async_lifecycle(self, spec: FunctionSpec, payload: bytes, request_id: str, copy: int, extra_s: float = 0.0):

@@ -125,6 +125,7 @@ class SchedulerService:
         while True:
             attempt += 1
             try:
+                late, copies = 0.0, 1
                 for action in k.faults.check("delivery", clock.now_s, channel="scheduler", resource=sched.spec.name,
                                              attempt=attempt - 1):
                     if action.kind == "raise_error":
@@ -132,8 +133,18 @@ class SchedulerService:
                     if action.kind == "drop":
                         k.ledger.close(clock.now_s, msg_id, "dropped", "fault: schedule delivery dropped")
                         return
-                yield from k.router.send(k.router.resolve(target.arn), payload, origin=f"scheduler:{sched.spec.name}",
-                                         message_group_id=target.message_group_id)
+                    if action.kind == "delay":
+                        late += action.seconds
+                    elif action.kind == "reorder":
+                        late += k.streams.rng("scheduler.reorder").uniform(0.0, action.seconds)
+                    elif action.kind == "duplicate":
+                        copies += 1  # Scheduler delivers at least once
+                if late:
+                    yield clock.timeout(late)
+                for _ in range(copies):
+                    yield from k.router.send(k.router.resolve(target.arn), payload,
+                                             origin=f"scheduler:{sched.spec.name}",
+                                             message_group_id=target.message_group_id)
                 k.ledger.close(clock.now_s, msg_id, "delivered", f"{target.arn} (attempt {attempt})")
                 return
             except AwsError as exc:
