@@ -188,3 +188,14 @@ def test_duplicate_delivery_on_a_fifo_queue_is_refused_by_name(simulate):
     with pytest.raises(SimError, match="exactly once"):
         sim.client("sqs").send_message(QueueUrl="f.fifo", MessageBody="x", MessageGroupId="g",
                                        MessageDeduplicationId="d")
+
+
+def test_a_duplicate_async_delivery_can_arrive_later(simulate):
+    CALLED.clear()
+    sim = simulate(make_stack(functions=[fn("c", count_calls)]), faults=plan(
+        rule("late-copy", {"point": "delivery", "channel": "lambda-async", "resource": "c"},
+             {"kind": "duplicate", "seconds": 300})))
+    sim.client("lambda").invoke(FunctionName="c", InvocationType="Event", Payload=b'{"async": true}')
+    result = sim.run()
+    times = [r["t"] for r in result.trace.where("invoke.start", "c")]
+    assert len(times) == 2 and 299 < times[1] - times[0] < 301  # the copy, five minutes after the original

@@ -139,3 +139,20 @@ def test_schedule_delivery_failures_are_retried_then_dead_lettered(simulate):
     fire = [e for e in result.ledger.entries.values() if e.kind == "schedule-fire"][0]
     assert fire.status == "dlq" and "ThrottlingException" in fire.reason
     assert len(sim.client("sqs").receive_message(QueueUrl="dlq")["Messages"]) == 1
+
+
+@pytest.mark.parametrize("action, expected_starts", [
+    ({"kind": "delay", "seconds": 1200}, [4800.0]),
+    ({"kind": "duplicate"}, [3600.0, 3600.0]),
+])
+def test_schedule_delivery_delay_and_duplicate(simulate, action, expected_starts):
+    from sim.faults import FaultPlan
+
+    plan = FaultPlan.model_validate({"rules": [
+        {"name": "late", "match": {"point": "delivery", "channel": "scheduler", "resource": "once"}, "action": action}]})
+    stack = make_stack(functions=[fn("f", noop)], schedules=[{
+        "name": "once", "expression": "at(2026-01-12T10:00:00)", "timezone": "America/New_York",
+        "target": {"arn": "function:f"}}])
+    result = simulate(stack, epoch="2026-01-12T09:00", tz="America/New_York", faults=plan).run()
+    assert [round(t) for t in starts(result, "f")] == [round(t) for t in expected_starts]
+    assert result.faults_fired == {"late": 1}
