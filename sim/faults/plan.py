@@ -23,6 +23,7 @@ Actions
   delay         the delivery is late by ``seconds``
   reorder       the delivery is late by a seeded draw in [0, seconds], so others overtake it
   drop          the message is never delivered (the ledger says so, naming the rule)
+  oversize      the function's (JSON object) result grows by ``bytes`` (a ``_padding`` field)
 
 Attempt ranges use Step Functions Local's mock-config form: "0", "1-2".
 """
@@ -39,7 +40,7 @@ from sim.errors import ConfigError
 
 POINT_ACTIONS = {
     "invocation_start": {"raise_error", "throttle", "hang", "kill", "latency"},
-    "invocation_end": {"raise_error", "crash_after", "hang", "latency"},
+    "invocation_end": {"raise_error", "crash_after", "hang", "latency", "oversize"},
     "api_call": {"raise_error", "throttle", "latency"},
     "delivery": {"duplicate", "delay", "reorder", "drop", "raise_error"},
 }
@@ -96,11 +97,12 @@ class FaultMatch(_Model):
 
 class FaultAction(_Model):
     kind: Literal["raise_error", "throttle", "hang", "kill", "crash_after", "latency",
-                  "duplicate", "delay", "reorder", "drop"]
+                  "duplicate", "delay", "reorder", "drop", "oversize"]
     code: str | None = None
     message: str = ""
     status: int = 400
     seconds: float = Field(0.0, ge=0)
+    bytes: int = Field(0, ge=0)  # oversize: how much larger the function's result becomes
 
 
 class FaultRule(_Model):

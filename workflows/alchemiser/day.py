@@ -14,7 +14,7 @@ account, and the kernel's trace.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ class DayOptions:
     # shadow noise runs vary the simulation seed and keep it. None: the simulation seed.
     market_seed: int | None = None
     faults: Path | FaultPlan | None = None  # a fault plan (YAML path or model) applied to the run
+    extra_days: int = 0  # run on to 18:00 this many calendar days later (a drill whose effects outlast the day)
 
     @property
     def name(self) -> str:
@@ -116,7 +117,7 @@ def run_day(options: DayOptions) -> "DayRun":
         s3_layout.publish(store, sim.client("s3"), bucket, symbols=symbols, before=options.day)
         market_seed = options.seed if options.market_seed is None else options.market_seed
         broker = Broker(options.broker.model_copy(update={"seed": market_seed}), store).mount(sim)
-        result = sim.run(until=datetime.combine(options.day, END))
+        result = sim.run(until=datetime.combine(options.day + timedelta(days=options.extra_days), END))
         broker.catch_up(sim.clock.now())
         run = DayRun(options, sim, result, broker, _scan(sim, RUNS_TABLE))
         run.left_behind(sim)

@@ -17,6 +17,7 @@ what must be true afterwards, written against the *measurements* of the run:
     duplicated.signals / .trades / .emails
     state.session_status, state.run_status, state.dlq, state.queued
     execution.status, execution.error, execution.ended_at_s   the strategy state machine's execution
+    executions.failed            Step Functions executions (any machine) that did not succeed
     faults_fired                 how often the plan's rules fired (a drill whose fault never
                                  fired is a defect, and fails)
 
@@ -45,7 +46,7 @@ from workflows.alchemiser import golden as goldens
 from workflows.alchemiser.day import DEFAULT_CONFIG, DEFAULT_STRATEGIES, ROOT, DayOptions, DayRun
 
 DRILLS = ROOT / "fixtures" / "drills"
-MEASURES = ("outcome", "events.", "alert", "alert_at_s", "detection_s", "signal_at_s", "trades_done_at_s", "lost.", "trades.",
+MEASURES = ("outcome", "events.", "alert", "alert_at_s", "detection_s", "signal_at_s", "trades_done_at_s", "lost.", "trades.", "executions.",
             "duplicated.", "state.", "execution.", "faults_fired")
 COMPARISON = re.compile(r"^\s*(<=|>=|<|>|==|!=)\s*(-?[0-9.]+)\s*$")
 
@@ -63,6 +64,7 @@ class Drill(BaseModel):
     seed: int | None = None
     variants: list[str]
     broker: dict[str, Any] = Field(default_factory=dict)  # changes to the account/broker (rejections...)
+    extra_days: int = Field(0, ge=0, le=3)  # keep the clock running past the day (effects that outlast it)
     faults: FaultPlan = Field(default_factory=FaultPlan)
     expect: dict[str, dict[str, Any]] = Field(default_factory=dict)
     source: str = Field(default="", exclude=True)
@@ -83,7 +85,7 @@ class Drill(BaseModel):
             err = exc.errors()[0]
             raise ConfigError(f"{self.source}: broker.{'.'.join(map(str, err['loc']))}: {err['msg']}; "
                               "fix the drill's broker settings") from None
-        return replace(base, broker=broker, faults=self.faults)
+        return replace(base, broker=broker, faults=self.faults, extra_days=self.extra_days)
 
 
 def load_drill(path: Path) -> Drill:
@@ -211,7 +213,8 @@ def _state(run: DayRun) -> dict[str, Any]:
             "state.dlq": dlq, "state.queued": queued,
             "execution.status": execution.status if execution else None,
             "execution.error": execution.error if execution else None,
-            "execution.ended_at_s": ended}
+            "execution.ended_at_s": ended,
+            "executions.failed": sum(1 for ex in run.executions if ex.status != "SUCCEEDED")}
 
 
 # -- judging --------------------------------------------------------------------------------------

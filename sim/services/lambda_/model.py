@@ -22,6 +22,7 @@ import importlib
 import json
 import math
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Callable
 
 import simpy
@@ -274,6 +275,9 @@ class LambdaService:
         err = first(actions, "raise_error")
         if err is not None:
             return self._failed(result.request_id, err.code, err.message or f"injected {err.code}")
+        grow = first(actions, "oversize")
+        if grow is not None and result.ok:
+            return replace(result, payload=oversized(result.payload, grow.bytes))
         return result
 
     @staticmethod
@@ -440,3 +444,13 @@ class LambdaService:
         if result.function_error:
             out["FunctionError"] = result.function_error
         return out
+
+
+def oversized(payload: bytes, size: int) -> bytes:
+    """The function's JSON object result with a ``_padding`` field that makes it ``size`` bytes
+    larger (a fault: a function that returns more than the caller can take)."""
+    value = json.loads(payload) if payload else {}
+    if not isinstance(value, dict):
+        value = {"result": value}
+    value["_padding"] = "x" * size
+    return json.dumps(value).encode()

@@ -23,11 +23,15 @@ def test_the_catalogue_covers_what_the_issue_lists():
             "duplicate-partial-after", "partials-out-of-order", "eventbridge-target-failure", "dynamodb-throttled",
             "dynamodb-conditional-unexpected", "execution-timeout", "execution-to-dlq", "broker-rate-limited",
             "broker-5xx", "broker-rejects-order", "broker-partial-fill", "market-closed-at-run",
-            "configuration-error", "holiday", "early-close"} <= names
+            "configuration-error", "holiday", "early-close", "session-ttl-expired", "worker-payload-too-large",
+            "duplicate-partial-race"} <= names
     assert {d.seed_test for d in CATALOGUE if d.seed_test} == {"Failure Test", "Timeout Test"}
     signal_side = [d for d in CATALOGUE if d.name.startswith(("worker-", "lambda-", "concurrency", "configuration"))]
     for d in signal_side:  # "each on all three variants where it applies"
-        assert {"legacy", "stepfunctions", "stepfunctions-fixed"} <= set(d.variants), d.name
+        applies = {"stepfunctions", "stepfunctions-fixed"} | ({"legacy"} if d.name != "worker-payload-too-large" else set())
+        assert applies <= set(d.variants), d.name
+    trade_side = [d for d in CATALOGUE if d.name.startswith(("broker-", "market-closed", "execution-timeout"))]
+    assert all("stepfunctions-execution" in d.variants for d in trade_side)  # where the seed's B.2 differs
 
 
 @pytest.mark.parametrize("name, variant", CASES, ids=[f"{n}-{v}" for n, v in CASES])

@@ -199,3 +199,25 @@ def test_a_duplicate_async_delivery_can_arrive_later(simulate):
     result = sim.run()
     times = [r["t"] for r in result.trace.where("invoke.start", "c")]
     assert len(times) == 2 and 299 < times[1] - times[0] < 301  # the copy, five minutes after the original
+
+
+def answer(event, context):
+    return {"answer": 42}
+
+
+def test_oversize_grows_a_functions_result(simulate):
+    sim = simulate(make_stack(functions=[fn("a", answer)]), faults=plan(
+        rule("big", {"point": "invocation_end", "function": "a", "nth": [1]}, {"kind": "oversize", "bytes": 300_000})))
+    lam = sim.client("lambda")
+    first = json.loads(lam.invoke(FunctionName="a", Payload=b"{}")["Payload"].read())
+    second = json.loads(lam.invoke(FunctionName="a", Payload=b"{}")["Payload"].read())
+    assert first["answer"] == 42 and len(first["_padding"]) == 300_000
+    assert second == {"answer": 42}
+
+
+def test_oversize_applies_only_at_invocation_end():
+    from sim.faults import FaultPlan
+
+    with pytest.raises(ValueError, match="cannot apply at 'api_call'"):
+        FaultPlan.model_validate({"rules": [{"name": "x", "match": {"point": "api_call"},
+                                             "action": {"kind": "oversize", "bytes": 1}}]})
