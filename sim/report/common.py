@@ -22,7 +22,7 @@ STATUSES = ("diverge", "unjudged", "noise", "within", "ignored", "equal")
 # Statuses that count as "differing" in roll-ups (ignored rows are differences someone
 # decided not to look at; they are shown, not counted).
 DIFFERING = ("diverge", "unjudged", "noise", "within")
-VERDICTS = ("agree", "diverge", "error")
+VERDICTS = ("agree", "diverge", "error", "pass", "finding", "fail")
 ABSENT = "—"  # a value one variant does not have
 
 

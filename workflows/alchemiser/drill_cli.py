@@ -14,9 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.errors import ConfigError
+from sim.report import write_html
 from sim.report.matrix import counts, write_matrix_html
 from workflows.alchemiser.drill_runs import DrillResult, find_races, run_drill
 from workflows.alchemiser.drills import DRILLS, Drill, catalogue, find_drill
+from workflows.alchemiser.observables import observe
+from workflows.alchemiser.shadow import run_entry
 
 console = Console()
 STYLE = {"pass": "green", "finding": "yellow", "fail": "bold red"}
@@ -126,7 +129,8 @@ def _matrix(drills: list[Drill], results: list[DrillResult], races: list[dict], 
         for r in results:
             if r.drill.name != drill.name:
                 continue
-            links = {} if report is None else {"timeline": f"{drill.name}/{r.variant}/timeline.json",
+            links = {} if report is None else {"timeline": f"{drill.name}/{r.variant}/run.html",
+                                               "perfetto": f"{drill.name}/{r.variant}/timeline.json",
                                                "trace": f"{drill.name}/{r.variant}/trace.jsonl"}
             cells[r.variant] = {"verdict": r.verdict, "headline": _headline(r), "finding": r.finding,
                                 "checks": r.checks, "evidence": r.evidence, "links": links}
@@ -144,10 +148,25 @@ def _write(folder: Path, results: list[DrillResult], matrix: dict) -> None:
     for r in results:
         if r.run is not None:
             r.run.write(folder / r.drill.name / r.variant)
+            write_html(_run_page(r), folder / r.drill.name / r.variant / "run.html")
     (folder / "drills.json").write_text(json.dumps({"summary": matrix["summary"],
                                                     "results": [r.to_dict() for r in results],
                                                     "races": matrix["races"]}, indent=1, default=str) + "\n")
     write_matrix_html(matrix, folder / "drills.html")
+
+
+def _run_page(r: DrillResult) -> dict:
+    """One drill run as a report page: its verdict, the checks, the timeline and execution graphs."""
+    entry = run_entry(r.variant, r.run, observe(r.run))
+    entry["artifacts"] = {k: v.split("/", 1)[1] for k, v in entry["artifacts"].items()}  # beside the page
+    notes = [f"{c['measure']}: expected {c['expected']}, got {c['actual']}" + ("" if c["ok"] else "  <- DOES NOT HOLD")
+             for c in r.checks]
+    return {"schema": "shadowsim/shadow-report@1", "title": f"Drill {r.drill.name} on {r.variant}",
+            "day": r.drill.day.isoformat(), "seed": r.seed, "noise_seeds": [], "verdict": r.verdict,
+            "exit_code": 1 if r.verdict == "fail" else 0, "summary": r.finding or r.drill.title, "error": None,
+            "inputs": {"drill": r.drill.name, "why": r.drill.why, "reproduce": r.to_dict()["reproduce"]},
+            "tolerances": None, "baseline": r.variant, "groups": [], "comparisons": [], "noise": {},
+            "notes": notes, "runs": {r.variant: entry}}
 
 
 def register(app: typer.Typer, friendly) -> None:

@@ -163,14 +163,14 @@ def _error(result: ShadowResult, message: str) -> ShadowResult:
     report.update({"verdict": "error", "exit_code": 2, "error": message,
                    "summary": f"ERROR {report['day']}: could not run the comparison: {message}"})
     for name, run in result.runs.items():
-        report["runs"][name] = _run_entry(name, run, result.observables.get(name, {}))
+        report["runs"][name] = run_entry(name, run, result.observables.get(name, {}))
     return result
 
 
 def _finish(result: ShadowResult, noise: dict[str, dict], seed: int) -> None:
     report = result.report
     report["comparisons"] = [c.to_dict() for c in result.comparisons]
-    report["runs"] = {name: _run_entry(name, run, result.observables[name]) for name, run in result.runs.items()}
+    report["runs"] = {name: run_entry(name, run, result.observables[name]) for name, run in result.runs.items()}
     diverged = [c for c in result.comparisons if c.verdict == "diverge"]
     report["verdict"] = "diverge" if diverged else "agree"
     report["exit_code"] = 1 if diverged else 0
@@ -204,7 +204,7 @@ def _notes(result: ShadowResult, noise: dict[str, dict]) -> list[str]:
     return notes
 
 
-def _run_entry(name: str, run: DayRun, observables: dict) -> dict[str, Any]:
+def run_entry(name: str, run: DayRun, observables: dict) -> dict[str, Any]:
     epoch = run.clock.to_datetime(0).astimezone(run.clock.tz)
     timing = observables.get("timing", {})
     return {"outcome": run.outcome(), "epoch": epoch.isoformat(), "tz": str(run.clock.tz),
@@ -228,4 +228,4 @@ def _execution(ex: Any, epoch: Any) -> dict[str, Any]:
             "graph": execution_graph(ex.machine.raw, ex.history.aws(), epoch=epoch)}
 
 
-__all__ = ["ShadowOptions", "ShadowResult", "TOLERANCES", "rules_for", "run_shadow"]
+__all__ = ["ShadowOptions", "ShadowResult", "TOLERANCES", "rules_for", "run_entry", "run_shadow"]
