@@ -39,13 +39,13 @@ def test_a_drill_with_its_report_and_the_matrix_in_a_browser(tmp_path):
             links = page.locator("#matrix a[href$='timeline.json']").evaluate_all(
                 "els => els.map(e => e.getAttribute('href'))")
             assert len(links) == 3 and all((tmp_path / href).is_file() for href in links)
+            assert page.locator("#worker-killed--stepfunctions").is_visible()  # the finding, with its evidence
             pages = page.locator("#matrix a[href$='run.html']").evaluate_all(
                 "els => els.map(e => e.getAttribute('href'))")
             assert len(pages) == 3
             page.goto((tmp_path / pages[1]).as_uri())  # one run: its verdict, checks, timeline, graphs
             assert "FINDING" in page.locator("#verdict").inner_text()
             assert page.locator("svg#timeline-svg").is_visible() and page.locator("svg.graph").count() == 1
-            assert page.locator("#worker-killed--stepfunctions").is_visible()  # the finding, with its evidence
         finally:
             browser.close()
     assert errors == []
