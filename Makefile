@@ -22,3 +22,4 @@ bench: setup
 	$(PY) benchmarks/kernel.py
 	$(PY) benchmarks/dsl.py
 	$(PY) benchmarks/asl.py
+	$(PY) benchmarks/day.py

@@ -68,6 +68,9 @@ class Emulator:
         if self.endpoint_url is None and self._mock is None:
             from moto import mock_aws
 
+            from sim import motofast
+
+            motofast.install()
             self._mock = mock_aws(config={"lambda": {"use_docker": False},
                                           "core": {"reset_boto3_session": False}})
             self._mock.start(reset=False)
@@ -241,9 +244,14 @@ class Emulator:
                 continue
 
     def _empty_and_delete(self, s3, name: str) -> None:
+        # One DeleteObjects per listed page (at most 1000 keys, its limit) rather than one
+        # DeleteObject per version: a day leaves dozens of objects, each a request to the emulator.
+        # An object it cannot delete is reported in the reply, and DeleteBucket then fails.
         for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
-            for obj in page.get("Versions", []) + page.get("DeleteMarkers", []):
-                s3.delete_object(Bucket=name, Key=obj["Key"], VersionId=obj["VersionId"])
+            objects = [{"Key": obj["Key"], "VersionId": obj["VersionId"]}
+                       for obj in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            if objects:
+                s3.delete_objects(Bucket=name, Delete={"Objects": objects, "Quiet": True})
         s3.delete_bucket(Bucket=name)
 
     def _setup_buckets(self, stack: Stack) -> None:

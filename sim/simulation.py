@@ -89,7 +89,7 @@ class Simulation:
         self.services: dict[str, Any] = {"lambda": self.lambda_, "sqs": self.sqs, "events": self.events,
                                          "scheduler": self.scheduler, "stepfunctions": self.stepfunctions}
         self.pollers = [Poller(self.kernel, self.sqs, m, _FunctionPort(self)) for m in stack.event_source_mappings]
-        self.ttl = TtlSweeper(self.kernel, stack.tables, self.emulator.client, ttl_deletion_delay_s)
+        self.ttl = TtlSweeper(self.kernel, stack.tables, self.emulator.client, ttl_deletion_delay_s, self.emulator)
         self.api = ApiFront(self)
         self.http = HttpFront(self.kernel)
         self.step_budget = step_budget

@@ -27,7 +27,7 @@ import boto3
 from botocore import handlers as botocore_handlers
 from botocore.awsrequest import AWSResponse
 
-from sim.runtime import http, netguard
+from sim.runtime import botofast, http, netguard
 from sim.runtime.calls import PROCEED, ApiCall, Respond, Sleep
 from sim.runtime.greenlets import ask_simulator, current_owner
 from sim.runtime.retries import policy_for
@@ -106,3 +106,4 @@ def install() -> None:
     time.sleep = virtual_sleep
     netguard.install()
     http.install()
+    botofast.install()

@@ -13,13 +13,14 @@ and environment, and the harness itself always runs on real time.
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 import time_machine
+
+from sim.runtime import envswap
 
 UTC = ZoneInfo("UTC")
 FAKE_CREDENTIALS = {
@@ -28,21 +29,15 @@ FAKE_CREDENTIALS = {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_SECURITY_TOKEN": "testing",
 }
-_MISSING = object()
 
 
 @contextmanager
 def handler_scope(now: datetime, env: Mapping[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k, _MISSING) for k in env}
-    os.environ.update(env)
+    restore_env = envswap.swap_in(env)  # os.environ.update(env), restored on exit
     traveller = time_machine.travel(now.astimezone(UTC), tick=False)
     traveller.start()
     try:
         yield
     finally:
         traveller.stop()
-        for key, value in saved.items():
-            if value is _MISSING:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        restore_env()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -25,7 +27,7 @@ def read_stack_data(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     if not path.is_file():
         raise ConfigError(f"{path}: stack file not found; pass the path of a stack YAML file")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = parse_yaml(path.read_text())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
@@ -42,6 +44,18 @@ def read_stack_data(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     if parent_path in seen or parent_path == path.resolve():
         raise ConfigError(f"{path}: 'extends: {parent}' makes a cycle; a stack cannot extend itself")
     return merge_stack_data(read_stack_data(parent_path, seen + (path.resolve(),)), data, str(path))
+
+
+def parse_yaml(text: str):
+    """``yaml.safe_load(text)``, parsed once per process per text (a day loads its stack files
+    every run; the pure-Python parser is most of that cost). A deep copy each time: callers
+    change the data they are given."""
+    return copy.deepcopy(_parsed(text))
+
+
+@lru_cache(maxsize=64)
+def _parsed(text: str):
+    return yaml.safe_load(text)
 
 
 def merge_stack_data(base: dict, child: dict, source: str) -> dict:

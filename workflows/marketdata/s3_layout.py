@@ -28,9 +28,17 @@ import pandas as pd
 
 from workflows.dsl.data import UnknownSymbolError
 from workflows.marketdata.errors import MarketDataError
+from workflows.marketdata.memo import MISSING, ContentMemo, content_hash
 from workflows.marketdata.store import BarStore
 
 S3_COLUMNS = ["timestamp", "open", "high", "low", "close", "volume"]
+# What publish writes for one store file, cutoff and stamp (memo.py): (parquet body, metadata JSON,
+# rows, last_bar_date), or None when no bar is before the cutoff. Keyed by the store file's sha256.
+_OBJECTS: ContentMemo[tuple[bytes, bytes, int, str] | None] = ContentMemo("s3.objects")
+# What a worker makes of a daily.parquet it read back, keyed by the bytes' sha256: the file's frame,
+# and the DSL's frame built from it.
+_S3_FRAMES: ContentMemo[pd.DataFrame] = ContentMemo("s3.frames")
+_DSL_FRAMES: ContentMemo[pd.DataFrame] = ContentMemo("s3.dsl-frames")
 
 
 def symbol_prefix(symbol: str) -> str:
@@ -92,17 +100,34 @@ def publish(
     no bar before the cutoff gets no objects, as if it had never been fetched.
     """
     written = []
+    content_id = getattr(store, "content_id", None)  # a BarStore says which file a symbol's bars are
     for symbol in sorted(symbols if symbols is not None else store.symbols()):
-        frame = s3_frame(store.bars(symbol), before)
-        if frame.empty:
+        bars = store.bars(symbol)
+        key = (symbol, content_id(symbol), before, updated_at) if callable(content_id) else None
+        objects = _OBJECTS.lookup(key) if key is not None else MISSING
+        if objects is MISSING:
+            objects = _objects(symbol, bars, before, updated_at)
+            if key is not None:
+                _OBJECTS.store(key, objects)
+        if objects is None:
             written.append(Published(symbol, 0, None))
             continue
-        stamp = updated_at or _default_updated_at(frame)
-        meta = metadata_for(symbol, frame, stamp)
-        client.put_object(Bucket=bucket, Key=daily_key(symbol), Body=parquet_bytes(frame))
-        client.put_object(Bucket=bucket, Key=metadata_key(symbol), Body=json.dumps(meta).encode())
-        written.append(Published(symbol, len(frame), meta["last_bar_date"]))
+        body, meta, rows, last_bar_date = objects
+        client.put_object(Bucket=bucket, Key=daily_key(symbol), Body=body)
+        client.put_object(Bucket=bucket, Key=metadata_key(symbol), Body=meta)
+        written.append(Published(symbol, rows, last_bar_date))
     return written
+
+
+def _objects(symbol: str, bars: pd.DataFrame, before: date | None,
+             updated_at: datetime | None) -> tuple[bytes, bytes, int, str] | None:
+    """The two objects publish writes for ``symbol``: a pure function of its arguments."""
+    frame = s3_frame(bars, before)
+    if frame.empty:
+        return None
+    stamp = updated_at or _default_updated_at(frame)
+    meta = metadata_for(symbol, frame, stamp)
+    return parquet_bytes(frame), json.dumps(meta).encode(), len(frame), meta["last_bar_date"]
 
 
 def _default_updated_at(frame: pd.DataFrame) -> datetime:
@@ -117,6 +142,7 @@ class S3BarSource:
         self.client = client
         self.bucket = bucket
         self._cache: dict[str, pd.DataFrame] = {}
+        self._read_hash: dict[str, str] = {}  # symbol -> sha256 of the daily.parquet last read
 
     def _get(self, key: str, symbol: str) -> bytes:
         try:
@@ -130,13 +156,17 @@ class S3BarSource:
     def s3_bars(self, symbol: str) -> pd.DataFrame:
         """The file as stored: timestamp (UTC) plus OHLCV."""
         raw = self._get(daily_key(symbol), symbol)
+        digest = self._read_hash[symbol] = content_hash(raw)
+        cached = _S3_FRAMES.lookup(digest)
+        if cached is not MISSING:
+            return cached.copy(deep=False)
         try:
             frame = pd.read_parquet(io.BytesIO(raw), engine="pyarrow")
         except Exception as exc:  # pyarrow raises several types for a bad file
             where = f"s3://{self.bucket}/{daily_key(symbol)}"
             raise MarketDataError(f"{where} is not a readable Parquet file ({exc})", where) from exc
         frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
-        return frame
+        return _S3_FRAMES.store(digest, frame).copy(deep=False)
 
     def forget(self, symbol: str) -> None:
         """Drop the cached bars of ``symbol``: the next read goes to the bucket again."""
@@ -145,11 +175,16 @@ class S3BarSource:
     def daily_bars(self, symbol: str) -> pd.DataFrame:
         if symbol not in self._cache:
             frame = self.s3_bars(symbol)
+            digest = self._read_hash.get(symbol)
+            cached = _DSL_FRAMES.lookup(digest) if digest is not None else MISSING
+            if cached is not MISSING:
+                self._cache[symbol] = cached
+                return cached.copy(deep=False)
             out = frame[["open", "high", "low", "close", "volume"]].astype(float)
             # The real system compares bars by UTC date; for daily bars stamped
             # at midnight New York that is the session date.
             out.index = pd.DatetimeIndex(frame["timestamp"].dt.tz_convert("UTC").dt.tz_localize(None)).normalize()
             out.index = out.index.as_unit("ns")
             out.index.name = "date"
-            self._cache[symbol] = out
+            self._cache[symbol] = _DSL_FRAMES.store(digest, out) if digest is not None else out
         return self._cache[symbol].copy(deep=False)

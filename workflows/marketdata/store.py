@@ -34,10 +34,14 @@ from workflows.marketdata.manifest import (
     read_manifest,
     write_manifest,
 )
+from workflows.marketdata.memo import MISSING, ContentMemo
 
 BAR_COLUMNS = ["timestamp", "open", "high", "low", "close", "volume", "trade_count", "vwap"]
 DSL_COLUMNS = ["open", "high", "low", "close", "volume"]
 NEW_YORK = "America/New_York"
+# Validated frames by (sha256, rows, first, last): the file's bytes and what the manifest says of
+# them decide the frame and whether it passes (memo.py). The file is still hashed on every load.
+_LOADED: ContentMemo[pd.DataFrame] = ContentMemo("store.bars")
 
 _SCHEMA = pa.schema(
     [pa.field("timestamp", pa.timestamp("us", tz="UTC"), nullable=False)]
@@ -210,8 +214,17 @@ class BarStore:
             self._dsl[symbol] = to_dsl_frame(self.bars(symbol))
         return self._dsl[symbol].copy(deep=False)
 
+    def content_id(self, symbol: str) -> str:
+        """The sha256 of the file ``bars(symbol)`` returns (verified when it was loaded)."""
+        self.bars(symbol)
+        return self.entry(symbol).sha256
+
     def _load(self, entry: FileEntry) -> pd.DataFrame:
         path = self._verify_file(entry)
+        key = (entry.sha256, entry.rows, entry.first, entry.last)
+        cached = _LOADED.lookup(key)
+        if cached is not MISSING:
+            return cached
         frame = read_bars_file(path)
         where = f"{path} ({entry.symbol})"
         try:
@@ -226,7 +239,7 @@ class BarStore:
                 f"{entry.rows} rows {entry.first}..{entry.last}; {_fix_hint(entry)}",
                 str(path),
             )
-        return frame
+        return _LOADED.store(key, frame)
 
 
 # ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from sim.services.base import Kernel
+from sim.services.dynamodb.peek import AttributeReader
 from sim.stack.spec import TableSpec
 
 WRITE_OPS = {"PutItem", "UpdateItem", "BatchWriteItem", "TransactWriteItems"}
@@ -23,13 +24,16 @@ _deser = TypeDeserializer()
 
 
 class TtlSweeper:
-    def __init__(self, k: Kernel, tables: list[TableSpec], client_factory, deletion_delay_s: float) -> None:
+    def __init__(self, k: Kernel, tables: list[TableSpec], client_factory, deletion_delay_s: float,
+                 emulator=None) -> None:
         self.k = k
         self.tables = {t.name: t for t in tables if t.ttl_attribute}
         self._client_factory = client_factory
         self._client = None
         self.deletion_delay_s = deletion_delay_s
         self.deleted = 0
+        # TTL reads are bookkeeping: read moto's table directly when in-process (see peek.py)
+        self._reader = AttributeReader(emulator, lambda: self.client) if emulator is not None else None
 
     @property
     def client(self):
@@ -89,6 +93,8 @@ class TtlSweeper:
         self.k.trace.add(clock.now_s, "dynamodb.ttl-expired", table, key=_plain(key), ttl=ttl)
 
     def _ttl_of(self, table: str, key: dict, attr: str) -> float | None:
+        if self._reader is not None:
+            return self._reader.number(table, key, attr)
         item = self.client.get_item(TableName=table, Key=key).get("Item")
         if not item or attr not in item or "N" not in item[attr]:
             return None  # TTL only applies to Number attributes holding epoch seconds

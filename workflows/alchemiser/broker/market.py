@@ -30,13 +30,18 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from workflows.dsl.data import UnknownSymbolError
 from workflows.marketdata import calendar
+from workflows.marketdata.memo import MISSING, ContentMemo
 
 NEW_YORK = ZoneInfo("America/New_York")
 OPEN = time(9, 30)
+# A symbol's bar table is a pure function of its store file: built once per process, keyed by the
+# file's sha256 (memo.py), when the source is a BarStore (which says which file a symbol's bars are).
+_TABLES: ContentMemo = ContentMemo("broker.bars")
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,14 @@ class Market:
             except (UnknownSymbolError, KeyError):
                 self._bars[symbol] = None
             else:
-                self._bars[symbol] = self._load(symbol, frame)
+                content_id = getattr(self.source, "content_id", None)
+                key = content_id(symbol) if callable(content_id) else None
+                table = _TABLES.lookup(key) if key is not None else MISSING
+                if table is MISSING:
+                    table = self._load(symbol, frame)
+                    if key is not None:
+                        table = _TABLES.store(key, MappingProxyType(table))  # read-only: it is shared
+                self._bars[symbol] = table
         return self._bars[symbol]
 
     def _load(self, symbol: str, frame) -> dict[date, Bar]:
