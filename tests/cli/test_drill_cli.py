@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from tests.unit.report.test_html_browser import ARGS, CHROMIUM, _browser_or_skip
+from tests.unit.report.test_html_browser import chromium_page
 from workflows.cli import app
 
 runner = CliRunner()
@@ -25,29 +25,21 @@ def test_a_drill_with_its_report_and_the_matrix_in_a_browser(tmp_path):
     data = json.loads((tmp_path / "drills.json").read_text())
     assert [r["verdict"] for r in data["results"]] == ["pass", "finding", "finding"]
     assert (tmp_path / "worker-killed" / "stepfunctions" / "timeline.json").is_file()
-    sync_playwright = _browser_or_skip()
     errors = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page()
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto((tmp_path / "drills.html").as_uri())
-            assert "every expectation holds" in page.locator("#verdict").inner_text()
-            assert page.locator("#matrix tbody tr").count() == 1
-            links = page.locator("#matrix a[href$='timeline.json']").evaluate_all(
-                "els => els.map(e => e.getAttribute('href'))")
-            assert len(links) == 3 and all((tmp_path / href).is_file() for href in links)
-            assert page.locator("#worker-killed--stepfunctions").is_visible()  # the finding, with its evidence
-            pages = page.locator("#matrix a[href$='run.html']").evaluate_all(
-                "els => els.map(e => e.getAttribute('href'))")
-            assert len(pages) == 3
-            page.goto((tmp_path / pages[1]).as_uri())  # one run: its verdict, checks, timeline, graphs
-            assert "FINDING" in page.locator("#verdict").inner_text()
-            assert page.locator("svg#timeline-svg").is_visible() and page.locator("svg.graph").count() == 1
-        finally:
-            browser.close()
+    with chromium_page(errors) as page:
+        page.goto((tmp_path / "drills.html").as_uri())
+        assert "every expectation holds" in page.locator("#verdict").inner_text()
+        assert page.locator("#matrix tbody tr").count() == 1
+        links = page.locator("#matrix a[href$='timeline.json']").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))")
+        assert len(links) == 3 and all((tmp_path / href).is_file() for href in links)
+        assert page.locator("#worker-killed--stepfunctions").is_visible()  # the finding, with its evidence
+        pages = page.locator("#matrix a[href$='run.html']").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))")
+        assert len(pages) == 3
+        page.goto((tmp_path / pages[1]).as_uri())  # one run: its verdict, checks, timeline, graphs
+        assert "FINDING" in page.locator("#verdict").inner_text()
+        assert page.locator("svg#timeline-svg").is_visible() and page.locator("svg.graph").count() == 1
     assert errors == []
 
 

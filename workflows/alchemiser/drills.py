@@ -36,7 +36,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ConfigError
@@ -44,6 +43,7 @@ from sim.faults import FaultPlan
 from workflows.alchemiser.broker import BrokerConfig
 from workflows.alchemiser import golden as goldens
 from workflows.alchemiser.day import DEFAULT_CONFIG, DEFAULT_STRATEGIES, ROOT, DayOptions, DayRun
+from workflows.alchemiser.yamlfile import read_mapping, validate
 
 DRILLS = ROOT / "fixtures" / "drills"
 MEASURES = ("outcome", "events.", "alert", "alert_at_s", "detection_s", "signal_at_s", "trades_done_at_s", "lost.", "trades.", "executions.",
@@ -91,18 +91,7 @@ class Drill(BaseModel):
 def load_drill(path: Path) -> Drill:
     if not path.is_file():
         raise ConfigError(f"{path}: no such drill; `shadowsim drill --list` shows the catalogue")
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the file") from None
-    try:
-        drill = Drill.model_validate({**raw, "source": str(path)})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"{path}: {where}: {err['msg'].removeprefix('Value error, ')}; fix the drill") from None
+    drill = validate(Drill, {**read_mapping(path), "source": str(path)}, path, "fix the drill")
     _check_expectations(drill, path)
     return drill
 

@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from sim.errors import ConfigError
 from workflows.alchemiser.broker import BrokerConfig
 from workflows.alchemiser.day import ROOT, VARIANTS, DayOptions
+from workflows.alchemiser.yamlfile import read_mapping, validate
 
 GOLDEN = ROOT / "fixtures" / "golden"
 DAY_FILE = "day.yaml"
@@ -50,18 +51,8 @@ class GoldenDay(BaseModel):
         if not path.is_file():
             raise ConfigError(f"{folder}: not a golden day (no {DAY_FILE}); record one with "
                               f"`shadowsim golden record YYYY-MM-DD`")
-        try:
-            raw = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark else ""
-            raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the file") from None
-        try:
-            golden = cls.model_validate({**raw, "folder": folder})
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            field = ".".join(str(p) for p in err["loc"])
-            raise ConfigError(f"{path}: {field}: {err['msg']}; fix the field (see fixtures/golden/README.md)") from None
+        golden = validate(cls, {**read_mapping(path), "folder": folder}, path,
+                          "fix the field (see fixtures/golden/README.md)")
         if golden.day.isoformat() != folder.name:
             raise ConfigError(f"{path}: day {golden.day} does not match its folder {folder.name}; "
                               "name the folder YYYY-MM-DD after the day")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from tests.unit.report.test_html_browser import ARGS, CHROMIUM, _browser_or_skip
+from tests.unit.report.test_html_browser import chromium_page
 from workflows.alchemiser.shadow import ShadowOptions, run_shadow
 from workflows.alchemiser.shadow_cli import write_reports
 
@@ -17,35 +17,25 @@ SCREENSHOT = ROOT / "reports" / "screenshots" / "shadow-demo.png"
 
 
 def test_a_real_report_in_chromium(tmp_path):
-    sync_playwright = _browser_or_skip()
     result = run_shadow(ShadowOptions(day=date(2026, 1, 14),
                                       variants=("legacy", "stepfunctions", "stepfunctions-execution")))
     paths = write_reports(result, tmp_path / "report")
     errors = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            context.route(lambda url: not url.startswith("file://"), lambda route: route.abort())
-            page = context.new_page()
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(paths["html"].as_uri(), wait_until="load")
-            verdict = page.locator("#verdict")
-            assert verdict.is_visible() and "DIVERGE" in verdict.inner_text()
-            assert "signal.signal_count" in page.content()
-            # two state machines for stepfunctions-execution, one for stepfunctions
-            assert page.locator("svg.graph").count() == 3
-            assert page.get_by_text("ExecuteStrategiesInParallel").count() >= 2
-            assert page.locator("svg#timeline-svg").is_visible()
-            # the artifacts the report links to exist beside it
-            for href in page.locator("a[href$='.jsonl'], a[href$='histories.json']").evaluate_all(
-                    "els => els.map(e => e.getAttribute('href'))"):
-                assert (paths["html"].parent / href).is_file(), href
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
-            page.set_viewport_size({"width": 1280, "height": 1500})
-            page.screenshot(path=str(SCREENSHOT.with_name("shadow-demo-top.png")))  # the README's picture
-        finally:
-            browser.close()
+    with chromium_page(errors) as page:
+        page.goto(paths["html"].as_uri(), wait_until="load")
+        verdict = page.locator("#verdict")
+        assert verdict.is_visible() and "DIVERGE" in verdict.inner_text()
+        assert "signal.signal_count" in page.content()
+        # two state machines for stepfunctions-execution, one for stepfunctions
+        assert page.locator("svg.graph").count() == 3
+        assert page.get_by_text("ExecuteStrategiesInParallel").count() >= 2
+        assert page.locator("svg#timeline-svg").is_visible()
+        # the artifacts the report links to exist beside it
+        for href in page.locator("a[href$='.jsonl'], a[href$='histories.json']").evaluate_all(
+                "els => els.map(e => e.getAttribute('href'))"):
+            assert (paths["html"].parent / href).is_file(), href
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 1500})
+        page.screenshot(path=str(SCREENSHOT.with_name("shadow-demo-top.png")))  # the README's picture
     assert errors == []

@@ -8,6 +8,7 @@ Skipped when /usr/bin/chromium or playwright is missing, unless SHADOWSIM_REQUIR
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,10 +41,11 @@ def _browser_or_skip():
     return sync_playwright
 
 
-def test_the_report_in_chromium(report, tmp_path):
+@contextmanager
+def chromium_page(errors: list, requests: list | None = None):
+    """A page in Debian's chromium that refuses every request but file:// and collects console
+    errors and page errors into ``errors`` (and every request URL into ``requests``)."""
     sync_playwright = _browser_or_skip()
-    page_path = write_html(report, tmp_path / "shadow" / "report.html")
-    errors, page_errors, requests = [], [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
@@ -52,30 +54,38 @@ def test_the_report_in_chromium(report, tmp_path):
             context.route(lambda url: not url.startswith("file://"), lambda route: route.abort())
             page = context.new_page()
             page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-            page.on("request", lambda req: requests.append(req.url))
-            page.goto(page_path.as_uri(), wait_until="load")
-
-            verdict = page.locator("#verdict")
-            assert verdict.is_visible()
-            assert "DIVERGE" in verdict.inner_text() and "stepfunctions diverges from legacy" in verdict.inner_text()
-            assert page.locator("svg#timeline-svg").is_visible()
-            assert page.locator("svg#timeline-svg rect.t-ok").count() > 20
-            assert page.locator("svg.graph").count() == 2
-            assert page.locator("svg.graph g.node").count() == 17
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
-            # "all N observables" opens without script
-            unjudged = page.locator("#cmp-0 details.unjudged")
-            assert "3 differences these rules do not judge" in unjudged.locator("summary").inner_text()
-            everything = page.locator("#cmp-0 details:not(.unjudged)")
-            assert not everything.locator("table").is_visible()
-            everything.locator("summary").click()
-            assert everything.locator("table").is_visible()
-            assert everything.locator("tbody tr").count() == 25
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            if requests is not None:
+                page.on("request", lambda req: requests.append(req.url))
+            yield page
         finally:
             browser.close()
-    assert errors == [] and page_errors == []
+
+
+def test_the_report_in_chromium(report, tmp_path):
+    page_path = write_html(report, tmp_path / "shadow" / "report.html")
+    errors, requests = [], []
+    with chromium_page(errors, requests) as page:
+        page.goto(page_path.as_uri(), wait_until="load")
+
+        verdict = page.locator("#verdict")
+        assert verdict.is_visible()
+        assert "DIVERGE" in verdict.inner_text() and "stepfunctions diverges from legacy" in verdict.inner_text()
+        assert page.locator("svg#timeline-svg").is_visible()
+        assert page.locator("svg#timeline-svg rect.t-ok").count() > 20
+        assert page.locator("svg.graph").count() == 2
+        assert page.locator("svg.graph g.node").count() == 17
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        # "all N observables" opens without script
+        unjudged = page.locator("#cmp-0 details.unjudged")
+        assert "3 differences these rules do not judge" in unjudged.locator("summary").inner_text()
+        everything = page.locator("#cmp-0 details:not(.unjudged)")
+        assert not everything.locator("table").is_visible()
+        everything.locator("summary").click()
+        assert everything.locator("table").is_visible()
+        assert everything.locator("tbody tr").count() == 25
+    assert errors == []
     assert requests and all(url.startswith("file://") for url in requests), requests
     assert SCREENSHOT.stat().st_size > 10_000
 
