@@ -47,7 +47,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, yaml_problem, yaml_where
 
 DEFAULT_PRICES = Path(__file__).resolve().parent / "data" / "aws-prices.yaml"
 DEFAULT_LABEL = "sim/data/aws-prices.yaml"  # how reports name the bundled file (same on every machine)
@@ -124,10 +124,8 @@ def _read_yaml(file: Path, label: str) -> dict:
     except FileNotFoundError:
         raise ConfigError(f"{label}: price file not found; pass the path of a prices YAML file") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{label}{where}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax there") \
-            from None
+        where = yaml_where(exc, ", line {line}")
+        raise ConfigError(f"{label}{where}: not valid YAML ({yaml_problem(exc)}); fix the syntax there") from None
     except OSError as exc:
         raise ConfigError(f"{label}: cannot read the price file ({exc})") from None
     if not isinstance(data, dict):

@@ -17,6 +17,18 @@ Two families:
 from __future__ import annotations
 
 
+def yaml_where(exc: Exception, fmt: str) -> str:
+    """Where a YAML syntax error is, in the caller's format (``fmt`` uses {line} and {column},
+    1-based), or "" when the parser gave no position."""
+    mark = getattr(exc, "problem_mark", None)
+    return fmt.format(line=mark.line + 1, column=mark.column + 1) if mark else ""
+
+
+def yaml_problem(exc: Exception) -> str:
+    """The parser's own words for a YAML syntax error."""
+    return getattr(exc, "problem", None) or str(exc)
+
+
 class SimError(Exception):
     """A harness error with a message meant for a person."""
 

@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, yaml_problem, yaml_where
 
 PASS, FAIL, NOT_RUN = "pass", "fail", "not_run"
 OUTCOMES = (PASS, FAIL, NOT_RUN)
@@ -137,9 +137,8 @@ def load_known_gaps(path: str | Path) -> dict[str, str]:
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        where = yaml_where(exc, ":{line}:{column}")
+        raise ConfigError(f"{path}{where}: not valid YAML ({yaml_problem(exc)})") from None
     if data is None:
         return {}
     if not isinstance(data, list):

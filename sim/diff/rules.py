@@ -25,7 +25,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, yaml_problem, yaml_where
 
 Kind = Literal["exact", "absolute", "relative", "set", "ignore"]
 KINDS = ("exact", "absolute", "relative", "set", "ignore")
@@ -113,10 +113,8 @@ def _read(path: Path) -> tuple[dict, list[int]]:
     try:
         data, node = yaml.safe_load(text), yaml.compose(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path}{where}: not valid YAML ({problem}); fix the syntax there") from None
+        where = yaml_where(exc, ", line {line}, column {column}")
+        raise ConfigError(f"{path}{where}: not valid YAML ({yaml_problem(exc)}); fix the syntax there") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, yaml_problem, yaml_where
 from sim.stack.spec import Stack
 
 
@@ -29,9 +29,8 @@ def read_stack_data(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     try:
         data = parse_yaml(path.read_text())
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax there") from None
+        where = yaml_where(exc, ":{line}:{column}")
+        raise ConfigError(f"{path}{where}: not valid YAML ({yaml_problem(exc)}); fix the syntax there") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a stack file must be a YAML mapping with at least 'name'")
     for sm in data.get("state_machines") or []:

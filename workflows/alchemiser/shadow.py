@@ -46,7 +46,7 @@ def rules_for(name_or_path: str | Path) -> RuleSet:
     # reports name the file relative to the project, so they are the same bytes on every machine
     try:
         return rules.model_copy(update={"source": str(path.resolve().relative_to(ROOT))})
-    except ValueError:
+    except ValueError:  # a rule file outside the project: its path as given
         return rules
 
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, yaml_problem, yaml_where
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -18,9 +18,8 @@ def read_mapping(path: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the file") from None
+        where = yaml_where(exc, " line {line}")
+        raise ConfigError(f"{path}{where}: not valid YAML ({yaml_problem(exc)}); fix the file") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a YAML mapping of fields; fix the file")
     return raw
