@@ -23,3 +23,4 @@ bench: setup
 	$(PY) benchmarks/dsl.py
 	$(PY) benchmarks/asl.py
 	$(PY) benchmarks/day.py
+	$(PY) benchmarks/sweep.py

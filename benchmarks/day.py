@@ -1,6 +1,7 @@
 """A whole simulated trading day per variant, against the day's DSL evaluation alone.
 
     python benchmarks/day.py [--day 2026-01-14] [--repeat 3] [--variants legacy,...] [--no-cold] [--profile V]
+                             [--no-real] [--no-breakdown] [--breakdown-variant V]
 
 * baseline: the day's strategy set (``fixtures/strategies/strategy.sim.json``)
   evaluated straight on the bundled bar store for the day, with a fresh
@@ -15,6 +16,15 @@
 * cold: the first ``run_day`` call in a fresh interpreter (one subprocess per
   variant, imports done before the clock starts), the figure for a one-off
   ``shadowsim run``.
+
+* real strategies: when ``../shared/alchemiser/strategies`` exists, the warm
+  day of ``legacy`` and ``stepfunctions`` with the real system's 12 strategy
+  files (``strategy.dev.json``), against those files' own DSL evaluation
+  (skip with ``--no-real``).
+* breakdown: one warm day of ``--breakdown-variant`` (default legacy) under
+  cProfile, its own time grouped by area (DSL evaluation, emulator calls,
+  kernel, ASL engine, other; ``benchmarks/breakdown.py``). Part of the default
+  output (a few seconds); ``--no-breakdown`` skips it.
 
 Wall time is read with ``time.perf_counter`` here only (nothing in ``sim/``
 reads it). ``--profile V`` prints pyinstrument's tree (if installed) or
@@ -34,7 +44,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+REAL = REPO.parent / "shared" / "alchemiser"
+REAL_VARIANTS = ("legacy", "stepfunctions")
 
+from benchmarks.breakdown import profile_breakdown, render  # noqa: E402
 from workflows.alchemiser.day import (  # noqa: E402
     DEFAULT_CONFIG, DEFAULT_STRATEGIES, MARKET, VARIANTS, DayOptions, run_day)
 from workflows.alchemiser.strategy_config import load_strategy_config  # noqa: E402
@@ -62,10 +75,10 @@ def best_of(repeat: int, fn) -> float:
     return min(times)
 
 
-def dsl_baseline(day: date, repeat: int) -> float:
+def dsl_baseline(day: date, repeat: int, strategies: Path = DEFAULT_STRATEGIES, config_file: Path = DEFAULT_CONFIG) -> float:
     """The day's strategy files evaluated on the in-memory store, fresh indicator cache each time."""
-    config = load_strategy_config({"STRATEGY__DIRECTORY": str(DEFAULT_STRATEGIES),
-                                   "STRATEGY__CONFIG_FILE": str(DEFAULT_CONFIG)})
+    config = load_strategy_config({"STRATEGY__DIRECTORY": str(strategies),
+                                   "STRATEGY__CONFIG_FILE": str(config_file)})
     store = BarStore.open(MARKET)
     paths = [config.path(name) for name in config.files]
 
@@ -111,6 +124,10 @@ def main() -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--no-cold", action="store_true", help="skip the cold (fresh interpreter) runs")
     parser.add_argument("--profile", metavar="VARIANT", help="profile one warm day of VARIANT and stop")
+    parser.add_argument("--no-real", action="store_true", help="skip the day with the 12 real strategy files")
+    parser.add_argument("--no-breakdown", action="store_true", help="skip the profile breakdown by area")
+    parser.add_argument("--breakdown-variant", default="legacy", metavar="VARIANT",
+                        help="the variant whose warm day is broken down by area (default legacy)")
     args = parser.parse_args()
     if args.profile:
         profile(args.profile, args.day)
@@ -130,6 +147,27 @@ def main() -> None:
             first = cold(variant, args.day)
             line += f"{first * 1000:>10.0f}{first / base:>11.1f}x"
         print(line)
+    if not args.no_real and (REAL / "strategies").is_dir():
+        real_days(args.day, args.repeat)
+    if not args.no_breakdown:
+        print(f"\nwhere one warm {args.breakdown_variant} day's time goes (cProfile own time by area; the profiler "
+              "inflates small functions, read the shares):")
+        options = DayOptions(variant=args.breakdown_variant, day=args.day)
+        run_day(options)
+        for line in render(profile_breakdown(lambda: run_day(options))):
+            print(line)
+
+
+def real_days(day: date, repeat: int) -> None:
+    strategies, config = REAL / "strategies", REAL / "config" / "strategy.dev.json"
+    base = dsl_baseline(day, repeat, strategies, config)
+    print(f"\nthe real system's 12 strategy files ({config.name}); their DSL evaluation alone: {base * 1000:.1f} ms")
+    print(f"{'variant':<26}{'warm ms':>10}{'x baseline':>12}")
+    for variant in REAL_VARIANTS:
+        options = DayOptions(variant=variant, day=day, strategies=strategies, config=config)
+        run_day(options)
+        warm = best_of(repeat, lambda: run_day(options))
+        print(f"{variant:<26}{warm * 1000:>10.0f}{warm / base:>11.1f}x")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from botocore.config import Config
 
+from sim import motodirect
 from sim.errors import ConfigError, SafetyError
 from sim.runtime.scope import FAKE_CREDENTIALS
 from sim.runtime.sessions import new_session
@@ -81,6 +82,7 @@ class Emulator:
                 self._release_buckets(stack)
             self._mock.stop(remove_data=False)
             self._mock = None
+            _drop_moto_bookkeeping()
 
     def credentials(self) -> dict[str, str]:
         """Fake credentials whose access key id is the account id.
@@ -204,42 +206,59 @@ class Emulator:
                         "subject": getattr(msg, "subject", None), "body": getattr(msg, "body", None)})
         return out
 
+    def _direct(self) -> bool:
+        """Whether the simulator's own setup and teardown may go straight into moto (sim/motodirect.py)."""
+        return self.endpoint_url is None and motodirect.available()
+
     def _setup_tables(self, stack: Stack) -> None:
         if not stack.tables:
             return
-        ddb = self.client("dynamodb")
-        existing = set(ddb.list_tables().get("TableNames", []))
+        direct, account, region = self._direct(), self.account_id, self.region
+        if direct:
+            existing = set(motodirect.table_names(account, region))
+        else:
+            existing = set(self.client("dynamodb").list_tables().get("TableNames", []))
         for table in stack.tables:
-            if table.name in existing:
-                ddb.delete_table(TableName=table.name)
-            keys = [{"AttributeName": table.hash_key.name, "KeyType": "HASH"}]
-            attrs = {table.hash_key.name: table.hash_key.type}
-            if table.range_key:
-                keys.append({"AttributeName": table.range_key.name, "KeyType": "RANGE"})
-                attrs[table.range_key.name] = table.range_key.type
-            gsis = []
-            for gsi in table.global_secondary_indexes:
-                gsi_keys = [{"AttributeName": gsi["hash_key"], "KeyType": "HASH"}]
-                attrs.setdefault(gsi["hash_key"], "S")
-                if gsi.get("range_key"):
-                    gsi_keys.append({"AttributeName": gsi["range_key"], "KeyType": "RANGE"})
-                    attrs.setdefault(gsi["range_key"], "S")
-                gsis.append({"IndexName": gsi["name"], "KeySchema": gsi_keys, "Projection": {"ProjectionType": "ALL"}})
-            kwargs = dict(TableName=table.name, KeySchema=keys, BillingMode="PAY_PER_REQUEST",
-                          AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in attrs.items()])
-            if gsis:
-                kwargs["GlobalSecondaryIndexes"] = gsis
-            ddb.create_table(**kwargs)
+            if table.name in existing and not (direct and motodirect.delete_table(account, region, table.name)):
+                self.client("dynamodb").delete_table(TableName=table.name)
+            kwargs = self._table_request(table)
+            if not (direct and motodirect.create_table(account, region, kwargs)):
+                self.client("dynamodb").create_table(**kwargs)
             if table.ttl_attribute:
-                ddb.update_time_to_live(TableName=table.name, TimeToLiveSpecification={
-                    "Enabled": True, "AttributeName": table.ttl_attribute})
+                spec = {"Enabled": True, "AttributeName": table.ttl_attribute}
+                if not (direct and motodirect.update_time_to_live(account, region, table.name, spec)):
+                    self.client("dynamodb").update_time_to_live(TableName=table.name, TimeToLiveSpecification=spec)
+
+    @staticmethod
+    def _table_request(table) -> dict[str, Any]:
+        """CreateTable's parameters for a stack table."""
+        keys = [{"AttributeName": table.hash_key.name, "KeyType": "HASH"}]
+        attrs = {table.hash_key.name: table.hash_key.type}
+        if table.range_key:
+            keys.append({"AttributeName": table.range_key.name, "KeyType": "RANGE"})
+            attrs[table.range_key.name] = table.range_key.type
+        gsis = []
+        for gsi in table.global_secondary_indexes:
+            gsi_keys = [{"AttributeName": gsi["hash_key"], "KeyType": "HASH"}]
+            attrs.setdefault(gsi["hash_key"], "S")
+            if gsi.get("range_key"):
+                gsi_keys.append({"AttributeName": gsi["range_key"], "KeyType": "RANGE"})
+                attrs.setdefault(gsi["range_key"], "S")
+            gsis.append({"IndexName": gsi["name"], "KeySchema": gsi_keys, "Projection": {"ProjectionType": "ALL"}})
+        kwargs = dict(TableName=table.name, KeySchema=keys, BillingMode="PAY_PER_REQUEST",
+                      AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in attrs.items()])
+        if gsis:
+            kwargs["GlobalSecondaryIndexes"] = gsis
+        return kwargs
 
     def _release_buckets(self, stack: Stack) -> None:
         """S3 bucket names are global: give this run's names back when it closes."""
-        s3 = self.client("s3") if stack.buckets else None
+        direct = self._direct()
         for bucket in stack.buckets:
+            if direct and motodirect.release_bucket(self.account_id, self.region, bucket.name):
+                continue
             try:
-                self._empty_and_delete(s3, bucket.name)
+                self._empty_and_delete(self.client("s3"), bucket.name)
             except Exception:  # already gone, or owned elsewhere: nothing of ours to give back
                 continue
 
@@ -259,11 +278,35 @@ class Emulator:
             return
         s3 = self.client("s3")
         existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+        direct = self._direct()
         for bucket in stack.buckets:
-            if bucket.name in existing:
+            if bucket.name in existing and not (direct and motodirect.release_bucket(self.account_id, self.region,
+                                                                                     bucket.name)):
                 self._empty_and_delete(s3, bucket.name)
             s3.create_bucket(Bucket=bucket.name)
             # Since January 2023 S3 encrypts every new object with SSE-S3 (AES256) by default
             # (docs: "Setting default server-side encryption behavior for Amazon S3 buckets").
             s3.put_bucket_encryption(Bucket=bucket.name, ServerSideEncryptionConfiguration={
                 "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+
+
+def _drop_moto_bookkeeping() -> None:
+    """Drop what moto keeps about past runs but never uses again, when the last mock stops.
+
+    ``mock_aws().start(reset=False)`` adds its ~1,300 URL routes to ``responses`` again on
+    every start and ``stop(remove_data=False)`` never removes them; and every moto model
+    object (each DynamoDB item, table, S3 key...) is appended to its class's
+    ``instances_tracked`` list, read only by moto server's dashboard and by a full reset,
+    so deleted tables and objects were never freed. A process that runs thousands of
+    simulations (a sweep worker) grew by ~2 MB a run. moto's own cleanup does both
+    (``reset_responses_mock``, ``reset_model_data``) but only as part of a data reset,
+    which would wipe the accounts; this does them alone. Live data is untouched: it is
+    held by the backends, not by these lists.
+    """
+    from moto.core.custom_responses_mock import reset_responses_mock
+    from moto.core.model_instances import reset_model_data
+    from moto.core.models import MockAWS, responses_mock
+
+    if MockAWS._nested_count == 0:
+        reset_responses_mock(responses_mock)
+        reset_model_data()

@@ -18,13 +18,34 @@ simulated trading day: about 40% of the time spent in moto):
   dict holds, then the response's transformers), without building a picker
   context per member; everything for other objects is moto's own code.
 
-Both are caches of pure functions over objects moto never changes (botocore
-shapes, classes), so responses are byte-identical. With another moto version
-nothing is patched.
+* ``BotocoreStubber.process_request`` finds the handler for a request by
+  matching its URL against every service's pattern (about 140 regular
+  expressions), then against the matching backend's ``urls``, a property that
+  rebuilds its dict on every access (and for S3 reloads ``moto.s3.urls``
+  twice, because custom S3 endpoints come from an environment variable). The
+  route is a pure function of the URL, the static pattern tables and the two
+  environment variables moto's URL tables read (``MOTO_S3_CUSTOM_ENDPOINTS``,
+  ``MOTO_ENABLE_ISO_REGIONS``); it is kept per (URL, those variables). The
+  checks that read moto's mock configuration (passthrough, service whitelist)
+  are still made on every request, in the same order, and the handler is
+  called exactly as moto calls it.
+
+* ``S3Response.subdomain_based_buckets`` (is the bucket in the host name?) is
+  asked five times per S3 request and runs up to a dozen regular expressions
+  over the request's host. Past reading the host from the request, its answer
+  is a pure function of the host, ``S3_IGNORE_SUBDOMAIN_BUCKETNAME``, the
+  custom endpoints variable and moto's alternative domain suffixes; it is kept
+  per those.
+
+All are caches of pure functions over objects moto never changes (botocore
+shapes, classes, URL tables), so responses are byte-identical. With another
+moto version nothing is patched.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any
 
 from sim.runtime.patching import Patches
@@ -41,6 +62,8 @@ def install() -> None:
         return
     _cache_method_names()
     _cache_alias_keys()
+    _cache_routes()
+    _cache_s3_host_style()
 
 
 def uninstall() -> None:
@@ -122,3 +145,122 @@ def _cache_alias_keys() -> None:
         return found
 
     _patches.set(serialize.ResponseSerializer, "get_value", get_value)
+
+
+ROUTES_MAX = 4096  # distinct request URLs kept (S3 object keys make many); cleared when full
+
+
+def _cache_routes() -> None:
+    from moto import backend_index, settings
+    from moto.core import botocore_stubber
+    from moto.core.config import passthrough_service, passthrough_url, service_whitelisted
+    from moto.core.exceptions import ServiceNotWhitelisted
+    from moto.core.request import normalize_request
+    from moto.core.utils import get_equivalent_url_in_aws_domain
+
+    routes: dict[tuple, tuple] = {}
+    not_implemented = re.compile(r"https?://.+\.amazonaws.com/.*")
+
+    def resolve(clean_url: str) -> tuple | None:
+        """The original's search: (service, handler or None) for each service it visits, in order;
+        None where a passthrough service ends it. Raises as it does for a service not whitelisted."""
+        import moto.backends as backends
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.core.base_backend import BackendDict
+
+        visited = []
+        for service, pattern in backend_index.backend_url_patterns:
+            if not pattern.match(clean_url):
+                continue
+            if passthrough_service(service):
+                return None
+            if not service_whitelisted(service):
+                raise ServiceNotWhitelisted(service)
+            backend_dict = backends.get_backend(service)
+            if isinstance(backend_dict, BackendDict):
+                if "us-east-1" in backend_dict[DEFAULT_ACCOUNT_ID]:
+                    backend = backend_dict[DEFAULT_ACCOUNT_ID]["us-east-1"]
+                else:
+                    backend = backend_dict[DEFAULT_ACCOUNT_ID]["aws"]
+            else:
+                backend = backend_dict["global"]
+            handler = next((method for url, method in backend.urls.items() if re.compile(url).match(clean_url)),
+                           None)
+            visited.append((service, handler))
+            if handler is not None:
+                break
+        return tuple(visited)
+
+    def process_request(self, request):
+        parsed_url, _ = get_equivalent_url_in_aws_domain(request.url)
+        clean_url = f"{parsed_url.scheme}://{parsed_url.netloc}{parsed_url.path}"
+        if passthrough_url(clean_url):
+            return None
+        environ = os.environ
+        key = (clean_url, environ.get("MOTO_S3_CUSTOM_ENDPOINTS"), settings.enable_iso_regions(),
+               len(backend_index.backend_url_patterns))
+        visited = routes.get(key)
+        if visited is None:
+            visited = resolve(clean_url)  # makes the original's checks itself
+            if visited is None:
+                return None
+            if len(routes) >= ROUTES_MAX:
+                routes.clear()
+            routes[key] = visited
+        else:
+            for service, _handler in visited:  # the configuration may have changed since: check again
+                if passthrough_service(service):
+                    return None
+                if not service_whitelisted(service):
+                    raise ServiceNotWhitelisted(service)
+        handler = visited[-1][1] if visited else None
+        if handler is not None:
+            from moto.core.exceptions import HTTPException
+            from moto.moto_api import recorder
+
+            normalized_request = normalize_request(request)
+            try:
+                recorder._record_request(normalized_request)
+                status, headers, body = handler(normalized_request, normalized_request.raw_url,
+                                                normalized_request.headers)
+            except HTTPException as e:
+                status = e.code
+                headers = e.get_headers()
+                body = e.get_body()
+            return status, headers, body
+        if not_implemented.match(clean_url):
+            return 404, {}, "Not yet implemented"
+        return None
+
+    _patches.set(botocore_stubber.BotocoreStubber, "process_request", process_request)
+
+
+def _cache_s3_host_style() -> None:
+    from urllib.parse import urlparse
+
+    from moto import settings
+    from moto.s3 import responses as s3_responses
+
+    original = s3_responses.S3Response.__dict__["subdomain_based_buckets"].__func__
+    answers: dict[tuple, bool] = {}
+
+    class _Host:  # what the original reads of a request, once the host is known
+        def __init__(self, host: str) -> None:
+            self.headers = {"host": host}
+            self.url = ""
+
+    def subdomain_based_buckets(request: Any) -> bool:
+        if settings.S3_IGNORE_SUBDOMAIN_BUCKETNAME:
+            return False
+        host = request.headers.get("host", request.headers.get("Host"))
+        if not host:
+            host = urlparse(request.url).netloc
+        key = (host, os.environ.get("MOTO_S3_CUSTOM_ENDPOINTS"), tuple(s3_responses.ALT_DOMAIN_SUFFIXES))
+        answer = answers.get(key)
+        if answer is None:
+            if len(answers) >= ROUTES_MAX:
+                answers.clear()
+            answer = answers[key] = bool(original(_Host(host))) if host else bool(original(request))
+        return answer
+
+    _patches.set(s3_responses.S3Response, "subdomain_based_buckets", staticmethod(subdomain_based_buckets))

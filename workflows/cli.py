@@ -15,6 +15,7 @@ from workflows.alchemiser.golden import GOLDEN
 from workflows.alchemiser.drill_cli import register as register_drill
 from workflows.alchemiser.shadow_cli import register as register_shadow
 from workflows.alchemiser.shadow_cli import shadow_command
+from workflows.alchemiser.sweep_cli import register as register_sweep
 from workflows.dsl.cli import dsl_app
 from workflows.marketdata.cli import record_command
 
@@ -25,6 +26,7 @@ app.command("record")(record_command)
 app.add_typer(dsl_app, name="dsl")
 register_shadow(app, friendly)
 register_drill(app, friendly)
+register_sweep(app, friendly)
 
 
 
@@ -36,7 +38,8 @@ def run(stack_file: Optional[Path] = typer.Argument(None, help="A stack YAML fil
         day: Optional[str] = typer.Option(None, help="The trading day to run (YYYY-MM-DD), with --variant."),
         strategies: Optional[Path] = typer.Option(None, help="Folder of .clj strategy files (with --variant)."),
         config: Optional[Path] = typer.Option(None, help="Strategy config in the real strategy.*.json format."),
-        seed: int = typer.Option(0, help="Seed for every random stream."),
+        seed: Optional[int] = typer.Option(None, help="Seed for every random stream (default 0; with --day, "
+                                                      "a golden day's own)."),
         epoch: str = typer.Option("2026-01-12T09:00", help="Start instant for a stack run (ISO 8601, local to --tz)."),
         tz: str = typer.Option("America/New_York", help="Time zone of the epoch (stack runs)."),
         until: Optional[float] = typer.Option(None, help="Stop after this many virtual seconds (stack runs)."),
@@ -54,7 +57,7 @@ def run(stack_file: Optional[Path] = typer.Argument(None, help="A stack YAML fil
     if stack_file is None:
         raise ConfigError("nothing to run: give a stack file (shadowsim run STACK.yaml) or a trading day "
                           "(shadowsim run --variant legacy --day 2026-01-14)")
-    run_stack.__wrapped__(stack_file, seed, epoch, tz, until, invoke, faults, endpoint_url,
+    run_stack.__wrapped__(stack_file, 0 if seed is None else seed, epoch, tz, until, invoke, faults, endpoint_url,
                           out or Path("reports/run"), as_json)
 
 

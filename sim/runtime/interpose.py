@@ -27,7 +27,7 @@ import boto3
 from botocore import handlers as botocore_handlers
 from botocore.awsrequest import AWSResponse
 
-from sim.runtime import botofast, http, netguard
+from sim.runtime import botofast, http, netguard, proxyenv
 from sim.runtime.calls import PROCEED, ApiCall, Respond, Sleep
 from sim.runtime.greenlets import ask_simulator, current_owner
 from sim.runtime.retries import policy_for
@@ -107,3 +107,4 @@ def install() -> None:
     netguard.install()
     http.install()
     botofast.install()
+    proxyenv.install()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -41,3 +41,34 @@ def handler_scope(now: datetime, env: Mapping[str, str]) -> Iterator[None]:
     finally:
         traveller.stop()
         restore_env()
+
+
+class HandlerScope:
+    """``handler_scope`` for one function, made once and entered around every switch into its
+    handlers: the instant is read from ``now()`` at each entry. The same steps in the same order
+    as the generator-based context manager, without building one (and its environment) per switch.
+    ``scope()`` returns the object itself, so it serves where a factory of context managers did."""
+
+    __slots__ = ("_now", "_env", "_active")
+
+    def __init__(self, now: Callable[[], datetime], env: Mapping[str, str]) -> None:
+        self._now = now
+        self._env = env
+        self._active: list[tuple] = []  # (traveller, restore_env) per entry not yet left
+
+    def __call__(self) -> "HandlerScope":
+        return self
+
+    def __enter__(self) -> None:
+        restore_env = envswap.swap_in(self._env)  # os.environ.update(env), restored on exit
+        traveller = time_machine.travel(self._now().astimezone(UTC), tick=False)
+        traveller.start()
+        self._active.append((traveller, restore_env))
+
+    def __exit__(self, *exc: object) -> bool:
+        traveller, restore_env = self._active.pop()
+        try:
+            traveller.stop()
+        finally:
+            restore_env()
+        return False

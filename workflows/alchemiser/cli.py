@@ -1,4 +1,9 @@
-"""``shadowsim run --variant NAME --day YYYY-MM-DD``: one Alchemiser trading day, summarised."""
+"""``shadowsim run --variant NAME --day YYYY-MM-DD``: one Alchemiser trading day, summarised.
+
+On a golden day (fixtures/golden) without --strategies/--config the run takes the golden
+day's inputs (strategy set, account, market seed), as ``shadow``, ``drill`` and ``sweep`` do,
+so a sweep's fault-free task is reproduced by ``shadowsim run --variant V --day D --seed S``.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,13 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.errors import ConfigError
+from workflows.alchemiser import golden as goldens
 from workflows.alchemiser.day import DEFAULT_CONFIG, DEFAULT_STRATEGIES, VARIANTS, DayOptions, run_day
 
 console = Console()
 
 
-def run_day_command(variant: Optional[str], day: Optional[str], seed: int, strategies: Optional[Path],
+def run_day_command(variant: Optional[str], day: Optional[str], seed: Optional[int], strategies: Optional[Path],
                     config: Optional[Path], out: Optional[Path], as_json: bool) -> None:
     if variant is None or day is None:
         raise ConfigError("a trading day needs both --variant and --day (e.g. --variant legacy --day 2026-01-14)")
@@ -29,8 +35,12 @@ def run_day_command(variant: Optional[str], day: Optional[str], seed: int, strat
     for path, what in ((strategies, "--strategies folder"), (config, "--config file")):
         if path is not None and not path.exists():
             raise ConfigError(f"{path}: the {what} does not exist")
-    options = DayOptions(variant=variant, day=when, seed=seed, strategies=strategies or DEFAULT_STRATEGIES,
-                         config=config or DEFAULT_CONFIG)
+    golden = goldens.find(when) if strategies is None and config is None else None
+    if golden is not None:  # a golden day's inputs (its strategy set, account, market seed), as shadow and sweep use
+        options = golden.options(variant, seed)
+    else:
+        options = DayOptions(variant=variant, day=when, seed=seed or 0, strategies=strategies or DEFAULT_STRATEGIES,
+                             config=config or DEFAULT_CONFIG)
     run = run_day(options)
     paths = run.write(out or Path("reports") / f"{variant}-{day}")
     summary = run.summary()

@@ -21,7 +21,6 @@ import base64
 import importlib
 import json
 import math
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Callable
 
@@ -30,7 +29,7 @@ import simpy
 from sim.errors import AwsError, ConfigError, ResourceNotFoundException, TooManyRequestsException, ValidationException
 from sim.faults.inject import first
 from sim.runtime.context import LambdaContext
-from sim.runtime.scope import handler_scope
+from sim.runtime.scope import HandlerScope
 from sim.services.base import Kernel
 from sim.services.lambda_.runner import (
     HandlerDriver, Invocation, InvokeResult, error_payload, killed_message, race, result_from_outcome,
@@ -96,6 +95,7 @@ class LambdaService:
         self.handlers: dict[str, Callable] = {}
         self.invocations = 0
         self._freed = k.clock.event()
+        self._scopes: dict[str, tuple[FunctionSpec, HandlerScope]] = {}
 
     # -- setup ---------------------------------------------------------------
     def load_handlers(self) -> None:
@@ -103,19 +103,17 @@ class LambdaService:
             with self.scope(spec)():
                 self.handlers[name] = resolve_handler(spec)
 
-    def scope(self, spec: FunctionSpec):
-        env = {"AWS_REGION": self.k.region, "AWS_DEFAULT_REGION": self.k.region,
-               "AWS_LAMBDA_FUNCTION_NAME": spec.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-               "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", **self.sim.emulator.handler_env(),
-               **spec.environment}
-        clock = self.k.clock
-
-        @contextmanager
-        def scoped():
-            with handler_scope(clock.now(), env):
-                yield
-
-        return scoped
+    def scope(self, spec: FunctionSpec) -> HandlerScope:
+        """The function's scope (environment and virtual time), made once per function:
+        ``with scope(spec)():`` around every switch into one of its handlers."""
+        scope = self._scopes.get(spec.name)
+        if scope is None or scope[0] is not spec:
+            env = {"AWS_REGION": self.k.region, "AWS_DEFAULT_REGION": self.k.region,
+                   "AWS_LAMBDA_FUNCTION_NAME": spec.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+                   "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", **self.sim.emulator.handler_env(),
+                   **spec.environment}
+            scope = self._scopes[spec.name] = (spec, HandlerScope(self.k.clock.now, env))
+        return scope[1]
 
     def function_arn(self, name: str) -> str:
         return self.k.arn("lambda", f"function:{name}")

@@ -17,6 +17,7 @@ from sim import Simulation, motofast
 from sim.runtime import botofast
 from sim.services.dynamodb.peek import AttributeReader
 from tests.unit.sim.conftest import make_stack
+from tests.unit.sim.test_fast_paths_clients import _handler_a
 
 ITEM = {"pk": {"S": "a"}, "sk": {"N": "1"}, "n": {"N": "41.50"}, "flag": {"BOOL": True}, "nothing": {"NULL": True},
         "names": {"SS": ["x", "y"]}, "nums": {"NS": ["1", "2.5"]}, "blob": {"B": b"\x00\x01"},
@@ -65,6 +66,88 @@ def test_moto_answers_byte_for_byte_as_without_the_memoised_helpers():
     assert fast == plain
 
 
+def s3_answers() -> list[tuple]:
+    """Status and body of a mix of S3 calls (path and virtual-host style), request ids masked."""
+    import re
+
+    from botocore.config import Config
+
+    answers: list[tuple] = []
+    with time_machine.travel(datetime(2026, 1, 14, 15, tzinfo=timezone.utc), tick=False), mock_aws():
+        for style in ("path", "virtual"):
+            client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s",
+                                  config=Config(s3={"addressing_style": style}))
+
+            def keep(response, operation, **_kw):
+                if response and operation.name != "GetObject":  # its body is a stream: read below
+                    answers.append((response[0].status_code,
+                                    re.sub(rb"<(RequestId|HostId)>[^<]*", b"", response[0].content)))
+
+            client.meta.events.register("needs-retry.s3.*", keep)
+            bucket = f"fast-{style}"
+            client.create_bucket(Bucket=bucket)
+            client.put_object(Bucket=bucket, Key="a/b.json", Body=b"{}")
+            client.put_object(Bucket=bucket, Key="a/c d.txt", Body=b"x" * 10)
+            answers.append(client.get_object(Bucket=bucket, Key="a/b.json")["Body"].read())
+            client.head_object(Bucket=bucket, Key="a/c d.txt")
+            client.list_objects_v2(Bucket=bucket, Prefix="a/")
+            with pytest.raises(client.exceptions.NoSuchKey):
+                client.get_object(Bucket=bucket, Key="missing")
+            client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "a/b.json"}, {"Key": "a/c d.txt"}]})
+            client.delete_bucket(Bucket=bucket)
+            client.list_buckets()
+    return answers
+
+
+def stubber_answers() -> list:
+    """What moto's request router answers for URLs no service or no handler takes."""
+    from botocore.awsrequest import AWSPreparedRequest
+    from moto.core.models import botocore_stubber
+
+    out = []
+    with mock_aws():
+        for url in ("https://nosuchservice.us-east-1.amazonaws.com/x", "https://example.com/",
+                    "https://dynamodb.us-east-1.amazonaws.com/"):
+            request = AWSPreparedRequest("POST", url, {"X-Amz-Target": "DynamoDB_20120810.ListTables",
+                                                       "Content-Type": "application/x-amz-json-1.0",
+                                                       "Authorization": "AWS4-HMAC-SHA256 Credential=k/20260114/"
+                                                       "us-east-1/dynamodb/aws4_request"}, b"{}", False)
+            answer = botocore_stubber.process_request(request)
+            out.append(answer if answer is None else (answer[0], answer[2]))
+    return out
+
+
+def test_moto_routes_s3_and_unknown_requests_as_without_the_route_cache():
+    motofast.install()
+    fast = s3_answers() + s3_answers(), stubber_answers() + stubber_answers()  # the second time from the cache
+    motofast.uninstall()
+    try:
+        plain = s3_answers() + s3_answers(), stubber_answers() + stubber_answers()
+    finally:
+        motofast.install()
+    assert len(fast[0]) == 2 * 2 * 9
+    assert fast == plain
+    assert fast[1][0] == (404, "Not yet implemented") and fast[1][1] is None
+
+
+def test_a_passthrough_service_set_after_caching_is_still_honoured():
+    from moto.core import config
+
+    motofast.install()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+        client.list_tables()  # the route is cached now
+        config.default_user_config["core"]["service_whitelist"] = ["s3"]
+        try:
+            from moto.core.exceptions import ServiceNotWhitelisted
+
+            with pytest.raises(ServiceNotWhitelisted):
+                client.list_tables()
+        finally:
+            config.default_user_config["core"].pop("service_whitelist")
+        client.list_tables()
+
+
 def test_the_method_list_is_recomputed_when_a_response_class_changes():
     from moto.core import responses
     from moto.dynamodb.responses import DynamoHandler
@@ -106,7 +189,8 @@ def test_a_client_copies_the_same_handler_trie_and_resolves_the_same_endpoints()
         botofast.install()
     root = lambda e: e._emitter._handlers._root  # noqa: E731
     assert _trie(root(fast_copy)) == _trie(root(plain_copy)) == _trie(root(emitter))
-    assert root(fast_copy) is not root(emitter)
+    fast_copy.register("before-call.s3.ListObjects", _handler_a)  # a copy changes alone (path copying)
+    assert _trie(root(fast_copy)) != _trie(root(emitter)) == _trie(root(plain_copy))
     assert fast == plain
     assert [url.split("/")[2] for url in fast] == ["s3.eu-west-1.amazonaws.com", "dynamodb.eu-west-1.amazonaws.com",
                                                    "events.eu-west-1.amazonaws.com"]
@@ -193,3 +277,31 @@ def test_a_handler_environment_is_set_and_restored_as_os_environ_update_would(mo
         assert "SHADOWSIM_T_NEW" not in os.environ and _c_getenv("SHADOWSIM_T_NEW") is None
     with pytest.raises(TypeError):  # a value that is not a string fails as os.environ.update fails
         envswap.swap_in({"SHADOWSIM_T_BAD": 1})
+
+
+S3_HOSTS = ["s3.amazonaws.com", "bucket.s3.amazonaws.com", "s3.us-west-2.amazonaws.com", "b.s3.us-west-2.amazonaws.com",
+            "localhost:5000", "localstack:4566", "127.0.0.1:4566", "[::1]:4566", "b.s3.amazonaws.com.cn",
+            "moto.svc.cluster.local:80", "b.s3-fips.us-east-1.amazonaws.com", "s3.dualstack.eu-west-1.amazonaws.com",
+            "myhost", "ceph.example.com", ""]
+
+
+class _Request:
+    def __init__(self, host: str) -> None:
+        self.headers = {"Host": host} if host else {}
+        self.url = "https://fallback.s3.amazonaws.com/k"
+
+
+@pytest.mark.parametrize("custom", [None, "ceph.example.com"])
+def test_the_s3_host_style_answer_is_motos_own(monkeypatch, custom):
+    from moto.s3.responses import S3Response
+
+    if custom:
+        monkeypatch.setenv("MOTO_S3_CUSTOM_ENDPOINTS", custom)
+    motofast.install()
+    fast = [S3Response.subdomain_based_buckets(_Request(h)) for h in S3_HOSTS * 2]  # the second time kept
+    motofast.uninstall()
+    try:
+        plain = [bool(S3Response.subdomain_based_buckets(_Request(h))) for h in S3_HOSTS * 2]
+    finally:
+        motofast.install()
+    assert fast == plain and True in fast and False in fast

@@ -1,0 +1,92 @@
+"""The same tasks on a Dask distributed cluster (``--scheduler tcp://HOST:8786``).
+
+Dask does the distribution; this only submits, retries once, and collects, with the
+same contract as the local executors (sim/sweep/executor.py). Each worker runs the
+``warm`` function once when it joins (a worker plugin), so fixtures are loaded per
+worker, not per task. Tasks are submitted with ``pure=False``: a retry is a fresh
+run, never a cached result.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Callable, Hashable
+
+from sim.errors import ConfigError
+from sim.sweep.executor import Done, _settle, one_at_a_time
+
+
+try:  # a real WorkerPlugin subclass: distributed checks the type when it is registered
+    from distributed.diagnostics.plugin import WorkerPlugin as _PluginBase
+except ImportError:  # --scheduler then stops with a ConfigError before any plugin is made
+    _PluginBase = object
+
+
+class _WarmPlugin(_PluginBase):  # type: ignore[misc, valid-type]
+    """Runs ``warm()`` once on each worker (module level: it is pickled to the workers)."""
+
+    name = "shadowsim-warm"
+
+    def __init__(self, warm: Callable[[], Any]):
+        self.warm = warm
+
+    def setup(self, worker=None) -> None:
+        self.warm()
+
+    def teardown(self, worker=None) -> None:
+        return None
+
+
+def _client(address: str):
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ConfigError("--scheduler needs Dask distributed: pip install 'dask[distributed]'") from None
+    try:
+        return Client(address, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ConfigError(f"--scheduler {address}: cannot reach a Dask scheduler there ({exc}); start one with "
+                          "`dask scheduler` and workers with `dask worker ADDRESS --nthreads 1`, or drop "
+                          "--scheduler to use the local process pool") from None
+
+
+def run_on_dask(todo: list, fn: Callable, *, key: Callable[[Any], Hashable], address: str,
+                warm: Callable | None, retries: int, on_result: Callable | None) -> Done:
+    from distributed import as_completed
+
+    client = _client(address)
+    done: Done = Done(planned=len(todo), executor=f"Dask scheduler {address}")
+    try:
+        if warm is not None:
+            client.register_plugin(_WarmPlugin(warm))
+        queue = deque((task, 1) for task in todo)
+        futures = {}
+
+        def submit(task: Any, attempt: int):
+            future = client.submit(one_at_a_time, fn, task, key=f"{key(task)}#{attempt}", pure=False)
+            futures[future] = (task, attempt)
+            return future
+
+        stream = as_completed([submit(t, a) for t, a in queue], loop=client.loop)
+        queue.clear()
+        try:
+            for future in stream:
+                task, attempt = futures.pop(future)
+                try:
+                    outcome, error = future.result(), None
+                except Exception as exc:  # noqa: BLE001 - a task's failure is recorded and retried, not raised
+                    outcome, error = None, exc
+                _settle(done, queue, task, attempt, key(task), outcome, error, retries)
+                while queue:
+                    stream.add(submit(*queue.popleft()))
+                if on_result is not None and (error is None or attempt > retries):
+                    on_result(done)
+        except KeyboardInterrupt:
+            done.interrupted = True
+            client.cancel(list(futures))
+    finally:
+        client.close()
+    return done
+
+
+__all__ = ["run_on_dask"]

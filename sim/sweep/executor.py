@@ -1,0 +1,160 @@
+"""Run many independent tasks on this process, a local process pool, or a Dask cluster.
+
+    done = run_tasks(tasks, fn, key=lambda t: t.key, workers=2, warm=load_fixtures)
+    done.results        # {key: fn(task)} for every task that succeeded
+    done.failures       # Failure(key, error, attempts) for every task that failed twice
+    done.interrupted    # Ctrl-C: what finished is kept, the rest is cancelled
+
+``fn`` must be a pure, picklable, module-level function of its task: then the
+executor cannot change a result, only when it arrives, and callers that sort by key
+get the same bytes from every executor. A task whose ``fn`` raises (or whose worker
+dies) is submitted once more; if it fails again it is reported, never dropped.
+
+The simulator patches process-wide state while it runs (the environment, the clock,
+moto's backends), so one process runs one task at a time: pool workers are single
+processes, and on Dask every task takes a process-wide lock, whatever the number of
+threads a worker was started with.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any, Callable, Generic, Hashable, Iterable, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_ONE_AT_A_TIME = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Failure:
+    key: str
+    error: str
+    attempts: int
+
+
+@dataclass
+class Done(Generic[R]):
+    planned: int
+    executor: str
+    results: dict[Hashable, R] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    retried: int = 0  # tasks that failed once (whether or not the second attempt succeeded)
+    interrupted: bool = False
+
+    @property
+    def not_run(self) -> int:
+        return self.planned - len(self.results) - len(self.failures)
+
+
+def run_tasks(tasks: Iterable[T], fn: Callable[[T], R], *, key: Callable[[T], Hashable], workers: int = 1,
+              scheduler: str | None = None, warm: Callable[[], Any] | None = None, retries: int = 1,
+              on_result: Callable[[Done], None] | None = None) -> Done[R]:
+    """Run ``fn`` on every task; ``on_result(done)`` after each task finishes (for progress)."""
+    todo = list(tasks)
+    if scheduler is not None:
+        from sim.sweep.dask_executor import run_on_dask
+
+        return run_on_dask(todo, fn, key=key, address=scheduler, warm=warm, retries=retries, on_result=on_result)
+    if workers < 1:
+        raise ValueError("workers must be 1 or more")
+    if workers == 1:
+        return _run_here(todo, fn, key, warm, retries, on_result)
+    return _run_pool(todo, fn, key, workers, warm, retries, on_result)
+
+
+def describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _settle(done: Done, queue: deque, task: Any, attempt: int, k: Hashable, outcome: Any,
+            error: BaseException | None, retries: int) -> None:
+    """Record one finished attempt: a result, a retry (queued again), or a failure."""
+    if error is None:
+        done.results[k] = outcome
+        return
+    if attempt == 1:
+        done.retried += 1
+    if attempt <= retries:
+        queue.append((task, attempt + 1))
+    else:
+        done.failures.append(Failure(str(k), describe(error), attempt))
+
+
+def _run_here(todo: list, fn: Callable, key: Callable, warm: Callable | None, retries: int,
+              on_result: Callable | None) -> Done:
+    done: Done = Done(planned=len(todo), executor="this process")
+    if warm is not None:
+        warm()
+    queue = deque((task, 1) for task in todo)
+    try:
+        while queue:
+            task, attempt = queue.popleft()
+            try:
+                outcome, error = fn(task), None
+            except Exception as exc:  # noqa: BLE001 - a task's failure is recorded and retried, not raised
+                outcome, error = None, exc
+            _settle(done, queue, task, attempt, key(task), outcome, error, retries)
+            if on_result is not None and (error is None or attempt > retries):
+                on_result(done)
+    except KeyboardInterrupt:
+        done.interrupted = True
+    return done
+
+
+def _quiet_worker(warm: Callable | None) -> None:
+    # Ctrl-C reaches every process in the terminal's group: the parent decides what stops,
+    # so a worker ignores it rather than dying mid-task with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if warm is not None:
+        warm()
+
+
+def _run_pool(todo: list, fn: Callable, key: Callable, workers: int, warm: Callable | None, retries: int,
+              on_result: Callable | None) -> Done:
+    done: Done = Done(planned=len(todo), executor=f"process pool of {workers}")
+    queue = deque((task, 1) for task in todo)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker, initargs=(warm,))
+    running: dict[Future, tuple[Any, int]] = {}
+    try:
+        while queue or running:
+            # Keep each worker one task ahead, no more: Ctrl-C then cancels almost everything.
+            while queue and len(running) < 2 * workers:
+                task, attempt = queue.popleft()
+                running[pool.submit(fn, task)] = (task, attempt)
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in sorted(finished, key=lambda f: str(key(running[f][0]))):
+                task, attempt = running.pop(future)
+                try:
+                    outcome, error = future.result(), None
+                except BrokenProcessPool as exc:  # a worker died (killed, out of memory): retry elsewhere
+                    outcome, error, broken = None, exc, True
+                except Exception as exc:  # noqa: BLE001 - recorded and retried, not raised
+                    outcome, error = None, exc
+                _settle(done, queue, task, attempt, key(task), outcome, error, retries)
+                if on_result is not None and (error is None or attempt > retries):
+                    on_result(done)
+            if broken:
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker, initargs=(warm,))
+    except KeyboardInterrupt:
+        done.interrupted = True
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return done
+
+
+def one_at_a_time(fn: Callable[[T], R], task: T) -> R:
+    """``fn(task)`` holding the process-wide lock (Dask workers may run several threads)."""
+    with _ONE_AT_A_TIME:
+        return fn(task)
+
+
+__all__ = ["Done", "Failure", "describe", "one_at_a_time", "run_tasks"]
