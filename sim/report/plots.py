@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 PALETTE = ("#3b6ea8", "#d98c2b", "#4f9a5b", "#b8474d", "#7d62a8", "#8c6d4f", "#c45ca2", "#6f7f8f")
 OUTCOME_COLOURS = {"TRADED": "#4f9a5b", "NO_TRADES": "#8fb996", "NO_SIGNAL": "#c9a227", "FAILED": "#b8474d",
-                   "INCOMPLETE": "#d98c2b", "NO_RUN": "#9aa5b1"}
+                   "INCOMPLETE": "#7d62a8", "SIGNAL_ONLY": "#d98c2b", "HOLIDAY": "#9aa5b1"}
 _STYLE = {"svg.fonttype": "none", "svg.hashsalt": "shadowsim", "font.size": 9, "axes.spines.top": False,
           "axes.spines.right": False}
 
@@ -62,9 +62,8 @@ def stacked_bars(labels: Sequence[str], counts: Sequence[dict[str, int]], title:
     ax.set_yticks(y, labels)
     ax.set_xlabel("runs")
     ax.set_title(title, loc="left")
-    if categories:
-        ax.legend(loc="lower right", fontsize=8, frameon=False, ncols=min(len(categories), 4),
-                  bbox_to_anchor=(1.0, 1.0))
+    if categories:  # below the chart: above it the legend would cover the title
+        fig.legend(loc="outside lower center", fontsize=8, frameon=False, ncols=min(len(categories), 6))
     return _svg(fig)
 
 

@@ -1,40 +1,22 @@
 """The same tasks on a Dask distributed cluster (``--scheduler tcp://HOST:8786``).
 
 Dask does the distribution; this only submits, retries once, and collects, with the
-same contract as the local executors (sim/sweep/executor.py). Each worker runs the
-``warm`` function once when it joins (a worker plugin), so fixtures are loaded per
-worker, not per task. Tasks are submitted with ``pure=False``: a retry is a fresh
-run, never a cached result.
+same contract as the local executors (sim/sweep/executor.py). Each task runs in its
+worker's child process (sim/sweep/child.py: the simulator's process-wide patches must
+not reach the worker's own event loop), which runs ``warm`` once when it starts, so
+fixtures are loaded per worker, not per task. Tasks are submitted with
+``pure=False``: a retry is a fresh run, never a cached result.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import deque
 from typing import Any, Callable, Hashable
 
 from sim.errors import ConfigError
-from sim.sweep.executor import Done, _settle, one_at_a_time
-
-
-try:  # a real WorkerPlugin subclass: distributed checks the type when it is registered
-    from distributed.diagnostics.plugin import WorkerPlugin as _PluginBase
-except ImportError:  # --scheduler then stops with a ConfigError before any plugin is made
-    _PluginBase = object
-
-
-class _WarmPlugin(_PluginBase):  # type: ignore[misc, valid-type]
-    """Runs ``warm()`` once on each worker (module level: it is pickled to the workers)."""
-
-    name = "shadowsim-warm"
-
-    def __init__(self, warm: Callable[[], Any]):
-        self.warm = warm
-
-    def setup(self, worker=None) -> None:
-        self.warm()
-
-    def teardown(self, worker=None) -> None:
-        return None
+from sim.sweep.child import run_in_child
+from sim.sweep.executor import Done, _settle
 
 
 def _client(address: str):
@@ -57,13 +39,14 @@ def run_on_dask(todo: list, fn: Callable, *, key: Callable[[Any], Hashable], add
     client = _client(address)
     done: Done = Done(planned=len(todo), executor=f"Dask scheduler {address}")
     try:
-        if warm is not None:
-            client.register_plugin(_WarmPlugin(warm))
         queue = deque((task, 1) for task in todo)
         futures = {}
 
+        run = uuid.uuid4().hex[:8]  # a name for this sweep's keys: several sweeps may share a cluster
+
         def submit(task: Any, attempt: int):
-            future = client.submit(one_at_a_time, fn, task, key=f"{key(task)}#{attempt}", pure=False)
+            future = client.submit(run_in_child, fn, task, warm, key=f"shadowsim-{run}-{key(task)}#{attempt}",
+                                   pure=False)
             futures[future] = (task, attempt)
             return future
 

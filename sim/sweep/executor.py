@@ -11,15 +11,15 @@ get the same bytes from every executor. A task whose ``fn`` raises (or whose wor
 dies) is submitted once more; if it fails again it is reported, never dropped.
 
 The simulator patches process-wide state while it runs (the environment, the clock,
-moto's backends), so one process runs one task at a time: pool workers are single
-processes, and on Dask every task takes a process-wide lock, whatever the number of
-threads a worker was started with.
+moto's backends), so one process runs one task at a time and nothing else: pool
+workers are single processes, and on Dask each worker hands its tasks, one at a time,
+to a child process of its own (sim/sweep/child.py), whatever the number of threads
+it was started with.
 """
 
 from __future__ import annotations
 
 import signal
-import threading
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -28,9 +28,6 @@ from typing import Any, Callable, Generic, Hashable, Iterable, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-_ONE_AT_A_TIME = threading.Lock()
-
 
 @dataclass(frozen=True)
 class Failure:
@@ -70,7 +67,8 @@ def run_tasks(tasks: Iterable[T], fn: Callable[[T], R], *, key: Callable[[T], Ha
 
 
 def describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    # a task that failed in another process arrives already described ("Type: message")
+    return getattr(exc, "description", None) or f"{type(exc).__name__}: {exc}"
 
 
 def _settle(done: Done, queue: deque, task: Any, attempt: int, k: Hashable, outcome: Any,
@@ -151,10 +149,4 @@ def _run_pool(todo: list, fn: Callable, key: Callable, workers: int, warm: Calla
     return done
 
 
-def one_at_a_time(fn: Callable[[T], R], task: T) -> R:
-    """``fn(task)`` holding the process-wide lock (Dask workers may run several threads)."""
-    with _ONE_AT_A_TIME:
-        return fn(task)
-
-
-__all__ = ["Done", "Failure", "describe", "one_at_a_time", "run_tasks"]
+__all__ = ["Done", "Failure", "describe", "run_tasks"]

@@ -35,7 +35,6 @@ from workflows.alchemiser.observables import observe
 from workflows.marketdata.store import BarStore
 
 NONE = "none"  # the fault-free day, as a drill name
-TIMES = ("signal_at_s", "trades_done_at_s")
 
 
 class SweepTask(BaseModel):

@@ -36,7 +36,7 @@ from workflows.alchemiser.sweep import NONE, Plan, SweepTask, TaskResult
 
 SCHEMA = "shadowsim/sweep-report@1"
 TIMES = {"signal_at_s": "signal ready", "trades_done_at_s": "run complete"}
-OUTCOME_ORDER = ("TRADED", "NO_TRADES", "NO_SIGNAL", "FAILED", "INCOMPLETE", "NO_RUN")
+OUTCOME_ORDER = ("TRADED", "NO_TRADES", "SIGNAL_ONLY", "NO_SIGNAL", "FAILED", "INCOMPLETE", "HOLIDAY")
 
 
 def aggregate(plan: Plan, done: Done, rules: RuleSet) -> dict[str, Any]:

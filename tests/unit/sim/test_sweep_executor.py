@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from sim.sweep import distribution, percentile, run_tasks
-from sim.sweep.executor import one_at_a_time
 
 
 def square(n: int) -> int:
@@ -38,6 +37,10 @@ def dies_once(task: tuple[str, int]) -> int:
         marker.write_text("x")
         os._exit(9)
     return n
+
+
+def child_pid(n: int) -> int:
+    return os.getpid()
 
 
 def record_warm(folder: str) -> None:
@@ -103,10 +106,6 @@ def test_fixtures_are_loaded_once_per_worker_not_per_task(tmp_path):
     assert len(pids) == 2 and len(set(pids)) == 2
 
 
-def test_one_at_a_time_runs_the_task():
-    assert one_at_a_time(square, 5) == 25
-
-
 def test_nearest_rank_percentiles_are_measured_values():
     values = sorted([3.0, 1.0, 2.0, 10.0, 4.0])
     assert percentile(values, 50) == 3.0 and percentile(values, 95) == 10.0 and percentile(values, 20) == 1.0
@@ -143,9 +142,13 @@ def test_on_dask_the_same_results_retries_and_failures(dask_address, tmp_path):
     assert [(f.key, f.error, f.attempts) for f in failing.failures] == [("-3", "ValueError: negative -3", 2)]
 
 
-def test_on_dask_fixtures_load_once_per_worker(dask_address, tmp_path):
-    run_tasks(range(8), square, key=lambda n: n, scheduler=dask_address, warm=_Warm(str(tmp_path)))
-    assert len((tmp_path / "warm.log").read_text().split()) == 2  # two workers (threads here: one pid)
+def test_on_dask_tasks_run_in_a_warmed_child_not_in_the_worker(dask_address, tmp_path):
+    pids = run_tasks(range(8), child_pid, key=lambda n: n, scheduler=dask_address, warm=_Warm(str(tmp_path)))
+    warmed = (tmp_path / "warm.log").read_text().split()
+    # these workers are threads of this process: one child between them, warmed once
+    # (tests/unit/alchemiser/test_sweep.py runs worker processes, a child each)
+    assert len(warmed) == 1 and set(map(str, pids.results.values())) == set(warmed)
+    assert str(os.getpid()) not in warmed
 
 
 def test_on_dask_ctrl_c_cancels_the_rest(dask_address):
