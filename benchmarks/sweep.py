@@ -5,9 +5,9 @@
 * baseline: ``--workers 1``, the tasks run one after another in this process (fixtures
   loaded once, no pickling): every golden day x the variants x the seeds, fault-free.
 * 2 workers: the same tasks on a local process pool of 2 (the machine has 2 cores),
-  its start-up included (on Linux the workers fork from this warmed process, as
-  ``shadowsim sweep``'s do from the CLI's). One task runs untimed first, so neither
-  measurement carries the first call's imports.
+  its start-up included as a user of ``shadowsim sweep`` pays it (fresh spawned
+  interpreters: imports, fixtures, each worker's first day). One task runs untimed
+  in this process first, so the 1-worker figure does not carry the first call's imports.
   Parallel efficiency = (2-worker rate / 1-worker rate) / 2. The two runs' aggregates
   are compared too: a sweep must not depend on its executor.
 * ``--full``: the issue's yardstick, every golden day x every drill (and the fault-free
@@ -47,7 +47,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--variants", default="legacy,stepfunctions")
-    parser.add_argument("--full", action="store_true", help="also time golden days x all drills x 2 variants x 10 seeds")
+    parser.add_argument("--full", action="store_true",
+                        help="also time golden days x all drills x 2 variants x 10 seeds")
     parser.add_argument("--report", type=Path, help="with --full: write the sweep report here")
     args = parser.parse_args()
 

@@ -2,4 +2,5 @@
 
 from workflows.cli import app
 
-app()
+if __name__ == "__main__":  # a sweep's spawned workers import this module again: they must not run the CLI
+    app()

@@ -24,6 +24,8 @@ import sys
 import threading
 from typing import Any, BinaryIO, Callable
 
+from sim.sweep.executor import TASKS_PER_PROCESS
+
 _HEADER = 8
 
 
@@ -60,6 +62,7 @@ def _receive(stream: BinaryIO) -> Any:
 
 class Child:
     def __init__(self, warm: Callable[[], Any] | None):
+        self.tasks = 0
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # the worker's imports
         self.proc = subprocess.Popen([sys.executable, "-m", "sim.sweep.child"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=env)
@@ -94,10 +97,15 @@ def run_in_child(fn: Callable, task: Any, warm: Callable[[], Any] | None) -> Any
             child = _children[which] = Child(warm)
             atexit.register(child.close)
         try:
-            return child.call(fn, task)
+            result = child.call(fn, task)
         except ChildDied:
             del _children[which]
             raise
+        child.tasks += 1
+        if child.tasks >= TASKS_PER_PROCESS:  # replaced, as pool workers are (sim/sweep/executor.py)
+            child.close()
+            del _children[which]
+        return result
 
 
 def main() -> None:

@@ -55,7 +55,8 @@ def test_a_task_that_fails_twice_is_reported_and_the_exit_code_says_so(tmp_path,
     out = runner.invoke(app, SMALL + ["--report", str(tmp_path)])
     assert out.exit_code == 1, out.output
     assert "2 of 4 tasks ran, 2 failed, 2 retried" in out.output
-    assert "failed 2025-10-27/none/stepfunctions/0 after 2 attempts: RuntimeError: simulated worker trouble" in out.output
+    assert ("failed 2025-10-27/none/stepfunctions/0 after 2 attempts: RuntimeError: simulated worker trouble"
+            in out.output)
     report = json.loads((tmp_path / "sweep.json").read_text())
     assert [f["task"] for f in report["aggregates"]["failures"]] == ["2025-10-27/none/stepfunctions/0",
                                                                     "2025-10-27/worker-killed/stepfunctions/0"]

@@ -28,8 +28,8 @@ from pydantic import BaseModel, ConfigDict
 
 from sim.errors import ConfigError
 from workflows.alchemiser import golden as goldens
-from workflows.alchemiser.day import DEFAULT_CONFIG, DEFAULT_STRATEGIES, MARKET, VARIANTS, DayOptions, _check_day, run_day
-from workflows.alchemiser.day import strategy_symbols
+from workflows.alchemiser.day import (DEFAULT_CONFIG, DEFAULT_STRATEGIES, MARKET, VARIANTS, DayOptions, _check_day,
+                                      run_day, strategy_symbols)
 from workflows.alchemiser.drills import Drill, catalogue, judge, measure
 from workflows.alchemiser.observables import observe
 from workflows.marketdata.store import BarStore
@@ -117,7 +117,8 @@ def _date(text: str, part: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise ConfigError(f"--days: {part!r} is not a date or range; use YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD") from None
+        raise ConfigError(f"--days: {part!r} is not a date or range; "
+                          "use YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD") from None
 
 
 def parse_drills(text: str) -> list[str]:

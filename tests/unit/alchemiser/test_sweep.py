@@ -108,8 +108,8 @@ def test_the_report_is_the_same_bytes_for_the_same_plan(plan, here):
 def test_a_process_pool_and_a_dask_cluster_give_identical_aggregates(plan, here):
     distributed = pytest.importorskip("distributed")
     pool = run_tasks(plan.tasks, run_task, key=task_key, workers=2, warm=warm)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  host="127.0.0.1") as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address="127.0.0.1:0") as cluster:
         on_dask = run_tasks(plan.tasks, run_task, key=task_key, scheduler=cluster.scheduler_address, warm=warm)
     assert on_dask.executor.startswith("Dask scheduler tcp://127.0.0.1:")
     assert len(on_dask.results) == len(pool.results) == 8

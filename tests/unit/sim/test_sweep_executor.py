@@ -128,7 +128,7 @@ def dask_address():
     distributed = pytest.importorskip("distributed")
     # threads in this process are enough for toy tasks (the real sweep's Dask test uses processes)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address="127.0.0.1:0") as cluster:
         yield cluster.scheduler_address
 
 
@@ -157,3 +157,23 @@ def test_on_dask_ctrl_c_cancels_the_rest(dask_address):
 
     done = run_tasks(range(30), square, key=lambda n: n, scheduler=dask_address, on_result=stop)
     assert done.interrupted and len(done.results) >= 1 and done.not_run == 30 - len(done.results)
+
+
+def test_pool_workers_are_replaced_after_a_number_of_tasks(monkeypatch):
+    from sim.sweep import executor
+
+    monkeypatch.setattr(executor, "TASKS_PER_PROCESS", 3)
+    done = run_tasks(range(12), child_pid, key=lambda n: n, workers=2)
+    assert len(done.results) == 12 and len(set(done.results.values())) >= 4  # 12 tasks, at most 3 each
+
+
+def test_a_dask_workers_child_is_replaced_after_a_number_of_tasks(monkeypatch):
+    from sim.sweep import child
+
+    monkeypatch.setattr(child, "TASKS_PER_PROCESS", 3)
+    monkeypatch.setattr(child, "_children", {})  # not the children earlier tests started in this process
+    pids = [child.run_in_child(child_pid, n, None) for n in range(7)]
+    assert len(set(pids[:3])) == 1 and len(set(pids)) == 3 and os.getpid() not in pids
+    assert child.run_in_child(square, 4, None) == 16
+    with pytest.raises(child.TaskFailed, match="ValueError: negative -2"):
+        child.run_in_child(square, -2, None)
