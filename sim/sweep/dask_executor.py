@@ -10,13 +10,24 @@ fixtures are loaded per worker, not per task. Tasks are submitted with
 
 from __future__ import annotations
 
-import uuid
+import itertools
+import os
+import socket
 from collections import deque
 from typing import Any, Callable, Hashable
 
 from sim.errors import ConfigError
 from sim.sweep.child import run_in_child
 from sim.sweep.executor import Done, _settle
+
+
+_SWEEPS = itertools.count(1)
+
+
+def _sweep_name() -> str:
+    """A name for one sweep's task keys: several sweeps (machines, processes) may share a cluster,
+    and two tasks with one key would be taken for one task. No random source: host, pid, count."""
+    return f"{socket.gethostname()}-{os.getpid()}-{next(_SWEEPS)}"
 
 
 def _client(address: str):
@@ -42,7 +53,7 @@ def run_on_dask(todo: list, fn: Callable, *, key: Callable[[Any], Hashable], add
         queue = deque((task, 1) for task in todo)
         futures = {}
 
-        run = uuid.uuid4().hex[:8]  # a name for this sweep's keys: several sweeps may share a cluster
+        run = _sweep_name()
 
         def submit(task: Any, attempt: int):
             future = client.submit(run_in_child, fn, task, warm, key=f"shadowsim-{run}-{key(task)}#{attempt}",
