@@ -1,6 +1,6 @@
 """Sweep throughput: fault-free day tasks per second on 1 worker and on 2, and the parallel efficiency.
 
-    python benchmarks/sweep.py [--seeds 1] [--variants legacy,stepfunctions] [--full] [--report DIR]
+    python benchmarks/sweep.py [--seeds 4] [--variants legacy,stepfunctions] [--full] [--report DIR]
 
 * baseline: ``--workers 1``, the tasks run one after another in this process (fixtures
   loaded once, no pickling): every golden day x the variants x the seeds, fault-free.
@@ -45,7 +45,7 @@ def timed(plan, workers: int):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--variants", default="legacy,stepfunctions")
     parser.add_argument("--full", action="store_true",
                         help="also time golden days x all drills x 2 variants x 10 seeds")
