@@ -157,9 +157,23 @@ def _run_pool(todo: list, fn: Callable, key: Callable, workers: int, warm: Calla
                 pool = _pool(workers, warm)
     except KeyboardInterrupt:
         done.interrupted = True
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        _stop_now(pool)
+    else:
+        pool.shutdown(wait=True)
     return done
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C: drop what has not started and end what is running (its result would not be
+    counted anyway). Waiting for the pool instead can hang: with worker replacement
+    (max_tasks_per_child) a shutdown interrupted mid-sweep waited for workers that never
+    exited, measured here with a real SIGINT."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.terminate()
+    for process in workers:
+        process.join()
 
 
 __all__ = ["Done", "Failure", "describe", "run_tasks"]
