@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sim.errors import AwsError, aws_error
-from sim.runtime.calls import PROCEED, ApiCall, Respond
+from sim.runtime.calls import PROCEED, ApiCall, Respond, SandboxDied
 
 THROTTLE_CODES = {"lambda": ("TooManyRequestsException", 429), "dynamodb": ("ThrottlingException", 400),
                   "sqs": ("RequestThrottled", 403), "events": ("ThrottlingException", 400),
@@ -42,6 +42,9 @@ class ApiFront:
             self.calls += 1
             faults = k.faults.check("api_call", clock.now_s, function=function, service=call.service,
                                     operation=call.operation, attempt=attempt - 1)
+            kill = next((a for a in faults if a.kind == "kill"), None)
+            if kill is not None and inv is not None:  # a control-plane call has no sandbox to kill
+                raise SandboxDied(f"{call.service}.{call.operation}")
             latency = k.latency(f"api.{call.service}.{call.operation}", MEDIAN_LATENCY_S.get(call.service, 0.02))
             latency += sum(a.seconds for a in faults if a.kind == "latency")
             k.trace.add(clock.now_s, "api.call", caller, service=call.service, operation=call.operation,

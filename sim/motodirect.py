@@ -105,3 +105,45 @@ def release_bucket(account: str, region: str, name: str) -> bool:
         backend.delete_object(name, key)
     backend.delete_bucket(name)
     return True
+
+
+# What botocore (default checksum settings) sends with a plain PutObject, as moto keeps it: the body
+# streamed aws-chunked with a CRC32 trailer, no Content-Type (moto records its default).
+_PUT_METADATA = {"content-type": "binary/octet-stream", "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}
+
+
+def _s3(account: str, region: str):
+    from moto.s3.models import s3_backends
+    from moto.utilities.utils import get_partition
+
+    return s3_backends[account][get_partition(region)]
+
+
+def plain_put(account: str, region: str, bucket_name: str, body: Any) -> bool:
+    """Whether ``put_object`` can write ``body`` into this bucket: it exists, in this account, is
+    a plain bucket (not an S3 Tables one) without object lock, and the body is bytes."""
+    from moto.s3.models import FakeTableStorageBucket
+
+    bucket = _s3(account, region).buckets.get(bucket_name)
+    return bucket is not None and not isinstance(bucket, FakeTableStorageBucket) \
+        and not bucket.object_lock_enabled and isinstance(body, bytes)
+
+
+def put_object(account: str, region: str, bucket_name: str, key: str, body: bytes) -> None:
+    """PutObject(Bucket, Key, Body) as moto's response layer carries out boto3's plain request (no
+    headers of the caller's: no ACL, tagging, lock, encryption or metadata of its own), where
+    ``plain_put`` holds. The key ends as that request leaves it: value, ETag, the CRC32 checksum
+    botocore sends, the bucket's default encryption, the default ACL and moto's recorded headers."""
+    from moto.s3.utils import compute_checksum, metadata_from_headers
+
+    backend = _s3(account, region)
+    bucket = backend.buckets[bucket_name]
+    checksum = compute_checksum(body, algorithm="CRC32").decode("utf-8")
+    new_key = backend.put_object(bucket_name, key, body, storage="STANDARD", encryption=None, kms_key_id=None,
+                                 bucket_key_enabled=None, lock_mode=None, lock_legal_status=None, lock_until=None,
+                                 checksum_value=checksum)
+    new_key.set_metadata(metadata_from_headers(_PUT_METADATA))
+    new_key.set_acl(bucket.acl)
+    new_key.website_redirect_location = None
+    new_key.checksum_algorithm = "CRC32"
+    backend.put_object_tagging(new_key, {})

@@ -16,7 +16,10 @@ Actions
   throttle      the service's throttling error (Lambda: TooManyRequestsException, ...;
                 an HTTP call: status 429)
   hang          the invocation never finishes: it runs until its timeout
-  kill          the invocation's sandbox dies ``seconds`` after start (Runtime.ExitError)
+  kill          the invocation's sandbox dies ``seconds`` after start (Runtime.ExitError);
+                at api_call, as the handler makes the matching call (the call is never
+                sent): "the orchestrator dies after dispatching k of N workers" is a kill
+                on its (k+1)-th Invoke, whatever the latencies drawn
   crash_after   the handler's side effects stay, then the invocation fails
   latency       ``seconds`` more on the virtual clock
   duplicate     the message is delivered twice (the copy ``seconds`` after the original)
@@ -41,7 +44,7 @@ from sim.errors import ConfigError
 POINT_ACTIONS = {
     "invocation_start": {"raise_error", "throttle", "hang", "kill", "latency"},
     "invocation_end": {"raise_error", "crash_after", "hang", "latency", "oversize"},
-    "api_call": {"raise_error", "throttle", "latency"},
+    "api_call": {"raise_error", "throttle", "latency", "kill"},
     "delivery": {"duplicate", "delay", "reorder", "drop", "raise_error"},
 }
 

@@ -51,3 +51,13 @@ class InvocationKilled(BaseException):
     A BaseException so ordinary ``except Exception`` blocks in handler code do
     not swallow it: like a frozen Lambda sandbox, the code after it never runs.
     """
+
+
+class SandboxDied(Exception):
+    """Raised in an invocation's SimPy process when a fault kills its sandbox as the handler
+    makes a call (fault action ``kill`` at ``api_call``): the call is never sent, and the
+    invocation ends as a killed one (Runtime.ExitError) at that instant."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(f"sandbox killed by a fault as it called {target}")
+        self.target = target

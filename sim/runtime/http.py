@@ -50,7 +50,7 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
 from sim.errors import ConfigError
-from sim.runtime.calls import PROCEED
+from sim.runtime.calls import PROCEED, SandboxDied
 from sim.runtime.greenlets import ask_simulator, current_owner
 
 DEFAULT_MEDIAN_LATENCY_S = 0.05
@@ -136,6 +136,8 @@ class HttpFront:
         self.calls += 1
         faults = k.faults.check("api_call", clock.now_s, function=inv.function, service=f"http:{req.host}",
                                 operation=req.method, path=req.path, attempt=0)
+        if any(a.kind == "kill" for a in faults):
+            raise SandboxDied(f"{req.method} {req.host}{req.path}")
         latency = k.latency(f"http.{req.host}", mount.median_latency_s)
         latency += sum(a.seconds for a in faults if a.kind == "latency")
         yield clock.timeout(latency)

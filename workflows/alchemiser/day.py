@@ -21,6 +21,7 @@ from typing import Any
 
 from sim import FaultPlan, Simulation, load_fault_plan, load_stack
 from sim.errors import ConfigError
+from sim.fixture_writer import FixtureWriter
 from workflows.alchemiser.broker import Broker, BrokerConfig
 from workflows.alchemiser.handlers.data_refresh import SYMBOL_PATTERNS
 from workflows.alchemiser.strategy_config import StrategyConfigError, load_strategy_config
@@ -114,7 +115,7 @@ def run_day(options: DayOptions) -> "DayRun":
     sim = Simulation(stack_for(options), seed=options.seed, epoch=epoch, tz=TZ, name=options.name, faults=plan)
     with sim:
         bucket = BUCKET.format(account=sim.emulator.account_id)
-        s3_layout.publish(store, sim.client("s3"), bucket, symbols=symbols, before=options.day)
+        s3_layout.publish(store, FixtureWriter(sim), bucket, symbols=symbols, before=options.day)
         market_seed = options.seed if options.market_seed is None else options.market_seed
         broker = Broker(options.broker.model_copy(update={"seed": market_seed}), store).mount(sim)
         result = sim.run(until=datetime.combine(options.day + timedelta(days=options.extra_days), END))

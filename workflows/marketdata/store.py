@@ -18,6 +18,7 @@ lazily per symbol and cached. ``daily_bars`` is the DSL's ``BarSource`` protocol
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,33 @@ _SCHEMA = pa.schema(
 
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+_VERIFIED: dict[tuple, str] = {}  # (path, size, mtime, ctime, inode) -> sha256 of the bytes then
+_VERIFIED_MAX = 4096
+_SETTLED_NS = 2_000_000_000  # a file changed less than this long ago is hashed every time
+_now_ns = time.time_ns  # real time (never inside a handler): tests move it
+
+
+def verified_sha256(path: Path) -> str:
+    """``sha256_file(path)``, remembered while the file's size, times and inode stay the same.
+
+    Every run opens the store and checks each file against the manifest; hashing the
+    same unchanged files again is most of what opening costs. Any write to a file
+    changes its ctime, which no tool can set back. File systems stamp times in coarse
+    ticks, so a file changed within the last two seconds could change again under the
+    same stamp: its hash is not remembered until it has settled (git's "racy clean" rule).
+    """
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    digest = _VERIFIED.get(key)
+    if digest is None:
+        digest = sha256_file(path)
+        if _now_ns() - stat.st_ctime_ns > _SETTLED_NS:
+            if len(_VERIFIED) >= _VERIFIED_MAX:
+                _VERIFIED.clear()
+            _VERIFIED[key] = digest
+    return digest
 
 
 def file_name(symbol: str) -> str:
@@ -175,7 +203,7 @@ class BarStore:
         if not path.is_file():
             message = f"{path} ({entry.symbol}) is listed in the manifest but missing; {_fix_hint(entry)}"
             raise MarketDataError(message, str(path))
-        actual = sha256_file(path)
+        actual = verified_sha256(path)
         if actual != entry.sha256:
             raise MarketDataError(
                 f"{path} ({entry.symbol}) does not match the manifest: sha256 {actual[:12]}... "

@@ -28,6 +28,7 @@ import simpy
 
 from sim.errors import AwsError, ConfigError, ResourceNotFoundException, TooManyRequestsException, ValidationException
 from sim.faults.inject import first
+from sim.runtime.calls import SandboxDied
 from sim.runtime.context import LambdaContext
 from sim.runtime.scope import HandlerScope
 from sim.services.base import Kernel
@@ -222,9 +223,7 @@ class LambdaService:
         if finished:
             result = box["result"]
         elif kill is not None and kill.seconds < spec.timeout_s:
-            result = InvokeResult(request_id, False, error_payload(request_id, "Runtime.ExitError",
-                                  killed_message(request_id)), "Unhandled", "Runtime.ExitError",
-                                  killed_message(request_id), "killed")
+            result = self._killed(request_id)
         else:
             msg = timeout_message(request_id, spec.timeout_s)
             result = InvokeResult(request_id, False, error_payload(request_id, "Sandbox.Timedout", msg),
@@ -257,6 +256,9 @@ class LambdaService:
             box["result"] = yield from self._end_faults(spec, result, attempt)
         except simpy.Interrupt as interrupt:
             driver.kill(str(interrupt.cause))
+        except SandboxDied:  # a fault killed the sandbox as the handler made a call
+            driver.kill("killed")
+            box["result"] = self._killed(driver.inv.request_id)
 
     def _end_faults(self, spec: FunctionSpec, result: InvokeResult, attempt: int):
         clock = self.k.clock
@@ -277,6 +279,12 @@ class LambdaService:
         if grow is not None and result.ok:
             return replace(result, payload=oversized(result.payload, grow.bytes))
         return result
+
+    @staticmethod
+    def _killed(request_id: str) -> InvokeResult:
+        message = killed_message(request_id)
+        return InvokeResult(request_id, False, error_payload(request_id, "Runtime.ExitError", message), "Unhandled",
+                            "Runtime.ExitError", message, "killed")
 
     @staticmethod
     def _failed(request_id: str, error_type: str, message: str) -> InvokeResult:

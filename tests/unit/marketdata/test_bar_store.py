@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 import shutil
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from workflows.dsl.data import BarSource, UnknownSymbolError
 from workflows.marketdata import calendar
 from workflows.marketdata.errors import MarketDataError
 from workflows.marketdata.manifest import MANIFEST_NAME, read_manifest
+from workflows.marketdata import store as store_module
 from workflows.marketdata.store import BAR_COLUMNS, BarStore, StoreWriter, session_timestamps, sha256_file
 
 
@@ -84,6 +87,31 @@ def test_sha_mismatch_is_one_error_naming_the_file_and_the_fix(small_store: Path
     message = str(info.value)
     assert "TQQQ.parquet" in message and "sha256" in message
     assert "python -m workflows.marketdata.build" in message
+
+
+def test_a_file_changed_after_a_verified_open_is_caught_on_the_next_open(small_store: Path, monkeypatch) -> None:
+    # Opening remembers each settled file's hash while its size, times and inode stay the same; an
+    # edit in place that keeps the size and puts the mtime back still changes the ctime.
+    monkeypatch.setattr(store_module, "_now_ns", lambda: time.time_ns() + 10**10)  # everything has settled
+    BarStore.open(small_store)
+    assert any(key[0].endswith("TQQQ.parquet") for key in store_module._VERIFIED)
+    path = small_store / "bars" / "TQQQ.parquet"
+    before = path.stat()
+    data = bytearray(path.read_bytes())
+    data[-20] ^= 0xFF
+    with path.open("r+b") as handle:
+        handle.write(bytes(data))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    with pytest.raises(MarketDataError, match=r"TQQQ\.parquet.*sha256"):
+        BarStore.open(small_store)
+
+
+def test_a_file_changed_moments_ago_is_not_remembered(small_store: Path) -> None:
+    path = small_store / "bars" / "TLT.parquet"
+    path.write_bytes(path.read_bytes())  # a write now: it has not settled
+    store_module.verified_sha256(path)
+    assert not any(key[0] == str(path) for key in store_module._VERIFIED)
 
 
 def test_missing_file_names_the_file(small_store: Path) -> None:

@@ -64,6 +64,30 @@ def test_kill_mid_execution_keeps_side_effects_made_so_far(simulate):
     assert keys(sim) == {"first"}  # killed during the sleep between the two writes
 
 
+def test_kill_at_a_call_ends_the_invocation_as_it_makes_that_call(simulate):
+    # "dies after k of N": the sandbox dies as the handler makes its second PutItem, which is never sent
+    sim = simulate(stack(), faults=plan(rule("kill-at-second-put", {"point": "api_call", "function": "w",
+                                                                    "service": "dynamodb", "operation": "PutItem",
+                                                                    "nth": [2]},
+                                             {"kind": "kill"})))
+    err, doc = invoke(sim)
+    assert err == "Unhandled" and doc["errorType"] == "Runtime.ExitError" and "signal: killed" in doc["errorMessage"]
+    assert keys(sim) == {"first"}
+    end = sim.trace.where("invoke.end", "w")[0]
+    assert end["status"] == "killed"
+    puts = [r for r in sim.trace.where("api.call", "lambda:w") if r.get("operation") == "PutItem"]
+    assert len(puts) == 1  # the killing call is not made
+    assert end["t"] > puts[0]["t"] + 1.0  # it died after the handler's one-second sleep, at the second call
+    assert sim.injector.fired_counts() == {"kill-at-second-put": 1}
+
+
+def test_kill_at_a_call_does_not_apply_to_the_control_plane(simulate):
+    sim = simulate(stack(), faults=plan(rule("kill-any-put", {"point": "api_call", "service": "dynamodb",
+                                                              "operation": "PutItem"}, {"kind": "kill"})))
+    sim.client("dynamodb").put_item(TableName="t", Item={"pk": {"S": "harness"}})
+    assert keys(sim) == {"harness"}
+
+
 def test_crash_after_side_effects_loses_the_result_not_the_writes(simulate):
     sim = simulate(stack(), faults=plan(rule("crash", {"point": "invocation_end", "function": "w"},
                                               {"kind": "crash_after"})))
