@@ -225,3 +225,46 @@ def test_clients_of_a_service_share_one_read_only_model():
     assert a.meta.service_model is b.meta.service_model
     assert a.meta.service_model.operation_names == b.meta.service_model.operation_names
     assert session.client("sqs").meta.service_model is not a.meta.service_model
+
+
+def _user_agents() -> list[str]:
+    """User-Agent strings for sessions and client configs of every kind, two clients each."""
+    from botocore.config import Config
+    from botocore.useragent import UserAgentString
+
+    configs = [None, Config(user_agent_extra="extra/1"), Config(user_agent="legacy/2", user_agent_extra="x"),
+               Config(user_agent_appid="app id#3"), Config(retries={"mode": "adaptive"}),
+               Config(retries={"mode": "standard"}, endpoint_discovery_enabled=True), Config(retries={})]
+    out = []
+    for name, version, extra in ((None, None, None), ("Tool", "9.9", "session/extra")):
+        session = boto3.session.Session(region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+        core = session._session
+        if name:
+            core.user_agent_name, core.user_agent_version, core.user_agent_extra = name, version, extra
+        for config in configs:
+            for _ in range(2):
+                client = session.client("sqs", config=config)
+                out.append(client._user_agent_creator.to_string())
+    for mode in ("standard", "legacy", "adaptive"):
+        ua = UserAgentString.from_environment().with_client_config(Config(retries={"mode": mode}))
+        out.append(ua.to_string())
+        out.append(ua.to_string())  # botocore's own per-object cache
+    ua = UserAgentString.from_environment().with_client_config(Config(user_agent_extra="a"))
+    first = ua.to_string()
+    ua._client_config.user_agent_extra = "b"  # a changed input is seen, as botocore sees it
+    out += [first, ua.to_string()]
+    return out
+
+
+def test_user_agents_are_botocores_own():
+    botofast.install()
+    fast = _user_agents()
+    botofast.uninstall()
+    try:
+        plain = _user_agents()
+    finally:
+        botofast.install()
+    assert fast == plain
+    assert any("app/app-id#3" in ua for ua in fast) and any(ua.startswith("legacy/2") for ua in fast)
+    assert any("retry-mode#adaptive" in ua for ua in fast) and any("session/extra" in ua for ua in fast)
+    assert fast[-2].endswith(" a") and fast[-1].endswith(" b")
