@@ -56,10 +56,15 @@ def sessions_index(start: date | str, end: date | str) -> pd.DatetimeIndex:
     return all_sessions[(all_sessions >= lo) & (all_sessions <= hi)]
 
 
+# The calendar is fixed, so these answers are pure functions of the day asked about (a date, a
+# datetime, a string: all immutable); the broker and the handlers ask about the same few days
+# hundreds of times a simulated day. Errors are not kept (lru_cache never keeps a raise).
+@lru_cache(maxsize=4096)
 def is_session(day: date | str) -> bool:
     return _day(day) in _all_sessions()
 
 
+@lru_cache(maxsize=4096)
 def next_session(day: date | str) -> date:
     """The first session strictly after ``day`` (which need not be a session)."""
     all_sessions = _all_sessions()
@@ -67,6 +72,7 @@ def next_session(day: date | str) -> date:
     return all_sessions[pos].date()
 
 
+@lru_cache(maxsize=4096)
 def previous_session(day: date | str) -> date:
     """The last session strictly before ``day`` (which need not be a session)."""
     all_sessions = _all_sessions()
@@ -86,6 +92,7 @@ def holidays(start: date | str, end: date | str) -> list[date]:
     return [d.date() for d in weekdays.difference(sessions_index(start, end))]
 
 
+@lru_cache(maxsize=4096)
 def close_time(day: date | str) -> time:
     """The session's close, New York wall time (16:00, or 13:00 on an early close)."""
     stamp = _day(day)
