@@ -23,4 +23,5 @@ bench: setup
 	$(PY) benchmarks/dsl.py
 	$(PY) benchmarks/asl.py
 	$(PY) benchmarks/day.py
+	$(PY) benchmarks/drills.py
 	$(PY) benchmarks/sweep.py

@@ -154,6 +154,16 @@ def _cache_method_names() -> None:
     _patches.set(responses, "method_names_from_class", method_names_from_class)
 
 
+def first_present(value: dict, keys, dotted_get, missing) -> Any:
+    """What moto's attribute picker finds in a dict: the first candidate key it holds (a dotted
+    key read as a path, as ``moto.core.utils.get_value`` reads it), else None."""
+    for possible_key in keys:
+        found = dotted_get(value, possible_key, missing) if "." in possible_key else value.get(possible_key, missing)
+        if found is not missing:
+            return found
+    return None
+
+
 def _cache_alias_keys() -> None:
     from moto.core import serialize, utils
 
@@ -194,13 +204,7 @@ def _cache_alias_keys() -> None:
         if keys is None or value_picker.alias_providers is not defaults:
             return original_get_value(self, value, key, shape)  # fills the cache when it can
         # AttributePicker.__call__ for a dict: moto's get_value is obj[key] (or a dotted path)
-        for possible_key in keys:
-            found = (moto_get_value(value, possible_key, moto_missing) if "." in possible_key
-                     else value.get(possible_key, moto_missing))
-            if found is not moto_missing:
-                break
-        else:
-            found = None
+        found = first_present(value, keys, moto_get_value, moto_missing)
         transformers = value_picker.response_transformers
         if transformers:
             key_path = f"{'.'.join(self.path)}.{key}"
@@ -754,13 +758,7 @@ def _pick_structure_members_inline() -> None:
         wrapper = self.MAP_TYPE() if key else serialized
         for position in positions:
             member_key, member_shape, keys, name, is_string = members[position]
-            for possible_key in keys:
-                member_value = (moto_get_value(value, possible_key, moto_missing) if "." in possible_key
-                                else value.get(possible_key, moto_missing))
-                if member_value is not moto_missing:
-                    break
-            else:
-                member_value = None
+            member_value = first_present(value, keys, moto_get_value, moto_missing)
             if member_value is None:
                 continue
             if is_string and type(member_value) is str:
