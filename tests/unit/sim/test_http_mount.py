@@ -134,6 +134,19 @@ def test_faults_inject_429_and_5xx_without_calling_the_app_and_add_latency(simul
     assert fault["service"] == f"http:{HOST}" and fault["operation"] == "GET" and fault["path"] == "/v2/account"
 
 
+def test_a_kill_at_a_request_ends_the_invocation_before_the_app_sees_it(simulate):
+    # "the execution Lambda dies as it submits the order": the third GET is never served
+    plan = FaultPlan.model_validate({"name": "d", "rules": [
+        {"name": "die", "match": {"point": "api_call", "service": f"http:{HOST}", "nth": [3]},
+         "action": {"kind": "kill"}}]})
+    app = Toy()
+    sim = mounted(simulate, app, faults=plan)
+    out = invoke(sim, "r", {"n": 4})
+    assert out["errorType"] == "Runtime.ExitError" and "signal: killed" in out["errorMessage"]
+    assert len(app.seen) == 2 and [c["status"] for c in sim.trace.where("http.call")] == [200, 200]
+    assert sim.trace.where("invoke.end", "r")[0]["status"] == "killed"
+
+
 def test_a_fault_body_is_alpaca_shaped_json(simulate):
     plan = FaultPlan.model_validate({"name": "d", "rules": [
         {"name": "e", "match": {"point": "api_call", "service": f"http:{HOST}"},
