@@ -164,6 +164,17 @@ def first_present(value: dict, keys, dotted_get, missing) -> Any:
     return None
 
 
+def present_positions(value: dict, count: int, index: dict | None):
+    """The positions (in the members' order) of a structure's ``count`` members that one of the
+    dict's keys names, by ``index`` (key -> positions); all of them without an index or when the
+    dict has as many keys as there are members."""
+    if index is None or len(value) >= count:
+        return range(count)
+    if len(value) == 1:
+        return index.get(next(iter(value)), ())
+    return sorted({p for k in value for p in index.get(k, ())})
+
+
 def _cache_alias_keys() -> None:
     from moto.core import serialize, utils
 
@@ -747,14 +758,8 @@ def _pick_structure_members_inline() -> None:
         members, member_shapes, index = plan
         for member_shape in member_shapes:  # as the original sets it on every member
             member_shape.parent = shape
-        if index is not None and len(value) < len(members):
-            # only the members one of the dict's keys is a candidate of can have a value
-            if len(value) == 1:
-                positions = index.get(next(iter(value)), ())  # in the members' order
-            else:
-                positions = sorted({p for k in value for p in index.get(k, ())})
-        else:
-            positions = range(len(members))
+        # only the members one of the dict's keys is a candidate of can have a value
+        positions = present_positions(value, len(members), index)
         wrapper = self.MAP_TYPE() if key else serialized
         for position in positions:
             member_key, member_shape, keys, name, is_string = members[position]
@@ -797,13 +802,8 @@ def _parse_present_members_only() -> None:
             plan = plans[shape] = plan_for(shape)
         members, index = plan
         final_parsed = self.MAP_TYPE()
-        if len(value) < len(members):  # a member whose name the dict lacks gets None: skipped
-            if len(value) == 1:
-                positions = index.get(next(iter(value)), ())  # in the members' order
-            else:
-                positions = sorted({p for k in value for p in index.get(k, ())})
-        else:
-            positions = range(len(members))
+        # a member whose name the dict lacks gets None: skipped
+        positions = present_positions(value, len(members), index)
         for position in positions:
             name, json_name, member = members[position]
             raw_value = value.get(json_name)
