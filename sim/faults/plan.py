@@ -119,6 +119,9 @@ class FaultRule(_Model):
         if self.action.kind not in allowed:
             raise ValueError(f"rule {self.name!r}: action {self.action.kind!r} cannot apply at {self.match.point!r}; "
                              f"use one of {sorted(allowed)}")
+        if self.action.kind == "kill" and self.match.point == "api_call" and self.action.seconds:
+            raise ValueError(f"rule {self.name!r}: a kill at 'api_call' happens as the call is made; drop 'seconds' "
+                             f"(or kill at 'invocation_start' to die that many seconds into the invocation)")
         if self.action.kind == "raise_error" and not self.action.code:
             raise ValueError(f"rule {self.name!r}: raise_error needs a 'code' (an AWS error code or an error type)")
         return self

@@ -174,6 +174,9 @@ def test_plan_validation_names_the_problem(tmp_path):
     bad.write_text("rules:\n  - name: r\n    match: {point: invocation_start, attempt: '3-1'}\n    action: {kind: hang}\n")
     with pytest.raises(ConfigError, match="bad attempt range '3-1'"):
         load_fault_plan(bad)
+    bad.write_text("rules:\n  - name: r\n    match: {point: api_call}\n    action: {kind: kill, seconds: 5}\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml.*kill at 'api_call' happens as the call is made; drop 'seconds'"):
+        load_fault_plan(bad)
 
 
 def count_calls(event, context):
