@@ -16,3 +16,16 @@ def fn(name: str, handler, **kw) -> dict:
 
 def starts(result, function: str) -> list[float]:
     return [r["t"] for r in result.trace.where("invoke.start", function)]
+
+
+def fast_and_plain(fast_paths, run):
+    """``run()`` with ``fast_paths`` (a module with install/uninstall) installed, then without them;
+    they are installed again whatever happens. The equivalence tests compare the two answers."""
+    fast_paths.install()
+    fast = run()
+    fast_paths.uninstall()
+    try:
+        plain = run()
+    finally:
+        fast_paths.install()
+    return fast, plain

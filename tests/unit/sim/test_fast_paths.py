@@ -16,7 +16,7 @@ from moto import mock_aws
 from sim import Simulation, motofast
 from sim.runtime import botofast
 from sim.services.dynamodb.peek import AttributeReader
-from tests.unit.sim.conftest import make_stack
+from tests.unit.sim.conftest import fast_and_plain, make_stack
 from tests.unit.sim.test_fast_paths_clients import _handler_a
 
 ITEM = {"pk": {"S": "a"}, "sk": {"N": "1"}, "n": {"N": "41.50"}, "flag": {"BOOL": True}, "nothing": {"NULL": True},
@@ -55,13 +55,7 @@ def dynamodb_bodies() -> list[bytes]:
 
 
 def test_moto_answers_byte_for_byte_as_without_the_memoised_helpers():
-    motofast.install()
-    fast = dynamodb_bodies()
-    motofast.uninstall()
-    try:
-        plain = dynamodb_bodies()
-    finally:
-        motofast.install()
+    fast, plain = fast_and_plain(motofast, dynamodb_bodies)
     assert len(fast) == len(plain) == 13
     assert fast == plain
 
@@ -118,13 +112,8 @@ def stubber_answers() -> list:
 
 
 def test_moto_routes_s3_and_unknown_requests_as_without_the_route_cache():
-    motofast.install()
-    fast = s3_answers() + s3_answers(), stubber_answers() + stubber_answers()  # the second time from the cache
-    motofast.uninstall()
-    try:
-        plain = s3_answers() + s3_answers(), stubber_answers() + stubber_answers()
-    finally:
-        motofast.install()
+    # each twice: the second time from the cache
+    fast, plain = fast_and_plain(motofast, lambda: (s3_answers() + s3_answers(), stubber_answers() + stubber_answers()))
     assert len(fast[0]) == 2 * 2 * 9
     assert fast == plain
     assert fast[1][0] == (404, "Not yet implemented") and fast[1][1] is None

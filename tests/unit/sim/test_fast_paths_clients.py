@@ -14,6 +14,7 @@ import pytest
 from botocore import hooks
 
 from sim.runtime import botofast
+from tests.unit.sim.conftest import fast_and_plain
 
 EVENTS = ["before-call.s3.ListObjects", "before-call.s3.PutObject", "before-call.dynamodb.GetItem", "before-call",
           "needs-retry.dynamodb", "after-call.*.GetItem", "request-created.s3", "before-send"]
@@ -69,13 +70,7 @@ def _play(ops: list[tuple]) -> tuple[list[str], list[dict]]:
 @pytest.mark.parametrize("seed", range(8))
 def test_shared_tries_answer_every_lookup_as_deep_copies_do(seed):
     ops = _script(seed)
-    botofast.install()
-    fast = _play(ops)
-    botofast.uninstall()
-    try:
-        plain = _play(ops)
-    finally:
-        botofast.install()
+    fast, plain = fast_and_plain(botofast, lambda: _play(ops))
     assert fast == plain
 
 
@@ -133,13 +128,7 @@ def _client_surface(client) -> tuple:
 
 def test_clients_of_one_session_share_a_class_equal_to_botocores_own():
     session = boto3.session.Session(region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
-    botofast.install()
-    fast = [session.client(s) for s in ("s3", "dynamodb", "s3")]
-    botofast.uninstall()
-    try:
-        plain = [session.client(s) for s in ("s3", "dynamodb", "s3")]
-    finally:
-        botofast.install()
+    fast, plain = fast_and_plain(botofast, lambda: [session.client(s) for s in ("s3", "dynamodb", "s3")])
     assert [_client_surface(c) for c in fast] == [_client_surface(c) for c in plain]
     assert type(fast[0]) is type(fast[2]) and type(plain[0]) is not type(plain[2])
     assert hasattr(fast[0], "upload_file") and hasattr(fast[0], "generate_presigned_post")
@@ -208,13 +197,8 @@ def test_clients_made_the_cheaper_way_send_what_botocores_own_send():
     def session():
         return boto3.session.Session(region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
 
-    botofast.install()
-    fast = _sent(session()) + _sent(session())  # a second session reuses nothing of the first
-    botofast.uninstall()
-    try:
-        plain = _sent(session()) + _sent(session())
-    finally:
-        botofast.install()
+    # a second session reuses nothing of the first
+    fast, plain = fast_and_plain(botofast, lambda: _sent(session()) + _sent(session()))
     assert fast == plain and len(fast) == 4 * len(CALLS)
 
 
@@ -257,13 +241,7 @@ def _user_agents() -> list[str]:
 
 
 def test_user_agents_are_botocores_own():
-    botofast.install()
-    fast = _user_agents()
-    botofast.uninstall()
-    try:
-        plain = _user_agents()
-    finally:
-        botofast.install()
+    fast, plain = fast_and_plain(botofast, _user_agents)
     assert fast == plain
     assert any("app/app-id#3" in ua for ua in fast) and any(ua.startswith("legacy/2") for ua in fast)
     assert any("retry-mode#adaptive" in ua for ua in fast) and any("session/extra" in ua for ua in fast)

@@ -11,6 +11,7 @@ from botocore import configprovider
 from botocore.exceptions import ProfileNotFound
 
 from sim.runtime import botofast
+from tests.unit.sim.conftest import fast_and_plain
 
 ENVIRONMENTS = [
     {},
@@ -54,13 +55,7 @@ def test_every_config_variable_reads_as_botocores_providers_read_it(monkeypatch,
     _clear(monkeypatch)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    botofast.install()
-    fast = _answers(env, instance)
-    botofast.uninstall()
-    try:
-        plain = _answers(env, instance)
-    finally:
-        botofast.install()
+    fast, plain = fast_and_plain(botofast, lambda: _answers(env, instance))
     assert fast == plain
     assert any(v[0] == "value" and v[1] is not None for v in fast.values() if isinstance(v, tuple))
 

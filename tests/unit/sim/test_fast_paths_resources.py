@@ -16,6 +16,7 @@ from boto3.utils import lazy_call
 from moto import mock_aws
 
 from sim.runtime import botofast
+from tests.unit.sim.conftest import fast_and_plain
 
 # (service, how to reach the resource from the service resource)
 RESOURCES = [("dynamodb", None), ("dynamodb", lambda r: r.Table("t")), ("s3", lambda r: r.Bucket("b")),
@@ -171,11 +172,5 @@ def _moto_results(session) -> list:
 
 
 def test_resources_answer_calls_against_moto_as_boto3s_own():
-    botofast.install()
-    fast = _moto_results(_session()) + _moto_results(_session())
-    botofast.uninstall()
-    try:
-        plain = _moto_results(_session()) + _moto_results(_session())
-    finally:
-        botofast.install()
+    fast, plain = fast_and_plain(botofast, lambda: _moto_results(_session()) + _moto_results(_session()))
     assert fast == plain and len(fast) == 2 * 7

@@ -13,6 +13,7 @@ from botocore import httpsession
 from botocore.awsrequest import AWSRequest
 
 from sim.runtime import botofast
+from tests.unit.sim.conftest import fast_and_plain
 
 
 def _context(ctx: ssl.SSLContext) -> tuple:
@@ -180,13 +181,7 @@ def test_a_request_really_sent_gets_the_same_answer(scheme, tmp_path):
         return response.status_code, response.content, response.headers.get("X-Echo")
 
     try:
-        botofast.install()
-        fast = send()
-        botofast.uninstall()
-        try:
-            plain = send()
-        finally:
-            botofast.install()
+        fast, plain = fast_and_plain(botofast, send)
     finally:
         server.shutdown()
         server.server_close()
